@@ -1,0 +1,61 @@
+"""Small pure helpers shared by the structure parsers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.normalize import MappedText
+
+_ERA_BASE = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
+_ERA = re.compile(r"(令和|平成|R|H)\s*(元|\d{1,2})\s*年?")
+
+
+def era_to_year(text: str) -> int | None:
+    """Western year of the first 令和N/平成N/RN in `text` (令和4 → 2022), else None."""
+    m = _ERA.search(text)
+    if not m:
+        return None
+    n = 1 if m.group(2) == "元" else int(m.group(2))
+    return _ERA_BASE[m.group(1)] + n
+
+
+def circled_to_int(ch: str) -> int | None:
+    """① → 1 … ⑳ → 20, ㉑ → 21 … ㊿ → 50; None for anything else."""
+    o = ord(ch)
+    if 0x2460 <= o <= 0x2473:
+        return o - 0x2460 + 1
+    if 0x3251 <= o <= 0x325F:
+        return o - 0x3251 + 21
+    if 0x32B1 <= o <= 0x32BF:
+        return o - 0x32B1 + 36
+    return None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the cleaned text, with its [start, end) in cleaned coordinates."""
+
+    no: int
+    text: str
+    start: int
+    end: int
+
+
+def lines_of(clean: MappedText) -> list[Line]:
+    """The cleaned text split into lines, keeping cleaned-text offsets."""
+    out: list[Line] = []
+    pos = 0
+    for no, text in enumerate(clean.text.split("\n")):
+        out.append(Line(no, text, pos, pos + len(text)))
+        pos += len(text) + 1
+    return out
+
+
+def to_original(clean: MappedText, start: int, end: int) -> tuple[int, int]:
+    """Original-text span of cleaned range [start, end), trimmed of surrounding blanks."""
+    while start < end and clean.text[start].isspace():
+        start += 1
+    while end > start and clean.text[end - 1].isspace():
+        end -= 1
+    return clean.original_span(start, end)

@@ -1,0 +1,75 @@
+"""The one Settings object (env prefix REFORM_SEARCH_), built lazily by get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "reform-search"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service. Bad values are refused at construction."""
+
+    model_config = SettingsConfigDict(env_prefix="REFORM_SEARCH_", extra="ignore", frozen=True)
+
+    corpus_dir: Path = Field(default=REPO_ROOT / "corpora", description="Folder with manifest.json and texts")
+    data_dir: Path = Field(default=REPO_ROOT / "var", description="Ingest records and index snapshots")
+    cache_dir: Path = Field(default_factory=_default_cache, description="Materialized models (outside the repo)")
+
+    model: str = Field(default=DEFAULT_MODEL, description="sentence-transformers name or path")
+    query_prompt: str | None = Field(default=None, description="Prefix for queries; None = model default")
+    document_prompt: str | None = Field(default=None, description="Prefix for passages; None = model default")
+    torch_threads: int = Field(default=1, ge=1, le=64)
+    encode_batch_size: int = Field(default=32, ge=1, le=1024)
+    model_dtype: Literal["float32", "bfloat16"] = "float32"
+
+    chunk_target_chars: int = Field(default=420, ge=50, le=2000)
+    chunk_max_chars: int = Field(default=700, ge=80, le=3000)
+    chunk_overlap_chars: int = Field(default=80, ge=0, le=500)
+
+    bm25_k1: float = Field(default=1.2, gt=0, le=5)
+    bm25_b: float = Field(default=0.75, ge=0, le=1)
+    rrf_k: int = Field(default=60, ge=1, le=1000)
+    dense_weight: float = Field(default=1.0, ge=0, le=10)
+    lexical_weight: float = Field(default=1.0, ge=0, le=10)
+    overfetch: int = Field(default=5, ge=1, le=50)
+    ann_threshold: int = Field(default=200_000, ge=1, description="Use an approximate FAISS index above this many chunks")
+
+    @field_validator("model")
+    @classmethod
+    def _model_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("model must be a sentence-transformers name or path")
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _chunk_sizes_consistent(self) -> "Settings":
+        if not self.chunk_target_chars <= self.chunk_max_chars:
+            raise ValueError("chunk_target_chars must be <= chunk_max_chars")
+        if self.chunk_overlap_chars >= self.chunk_target_chars:
+            raise ValueError("chunk_overlap_chars must be < chunk_target_chars")
+        return self
+
+    @property
+    def records_dir(self) -> Path:
+        return self.data_dir / "records"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
