@@ -37,12 +37,20 @@ class Settings(BaseSettings):
     chunk_max_chars: int = Field(default=700, ge=80, le=3000)
     chunk_overlap_chars: int = Field(default=80, ge=0, le=500)
 
+    embed_context: Literal["none", "title", "path"] = Field(
+        default="title", description="What of the initiative's title/heading path is embedded with each chunk"
+    )
+    lexical_context: Literal["none", "title", "path"] = "title"
+    tokenizer_form: Literal["base", "surface"] = "base"
+    tokenizer_drop_pos: tuple[str, ...] = ("補助記号", "記号", "空白", "助詞", "助動詞")
+
     bm25_k1: float = Field(default=1.2, gt=0, le=5)
     bm25_b: float = Field(default=0.75, ge=0, le=1)
     rrf_k: int = Field(default=60, ge=1, le=1000)
     dense_weight: float = Field(default=1.0, ge=0, le=10)
     lexical_weight: float = Field(default=1.0, ge=0, le=10)
     overfetch: int = Field(default=5, ge=1, le=50)
+    compare_min_dense: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which a city is left out of a comparison")
     ann_threshold: int = Field(default=200_000, ge=1, description="Use an approximate FAISS index above this many chunks")
 
     @field_validator("model")

@@ -7,6 +7,7 @@ original-text offsets.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from ingest.normalize import MappedText
@@ -15,19 +16,20 @@ from ingest.records import DocumentMeta, ParsedDocument
 Parser = Callable[[str, MappedText, DocumentMeta], ParsedDocument]
 
 
-def get_parser(name: str | None) -> Parser:
-    """The parser registered under `name`; the generic paragraph parser for None."""
-    from ingest.parsers import akishima, generic, kodaira, komae_policy, komae_progress, nishitokyo
+_REGISTRY = {
+    "generic": "ingest.parsers.generic",
+    "komae_progress": "ingest.parsers.komae_progress",
+    "komae_policy": "ingest.parsers.komae_policy",
+    "kodaira_program": "ingest.parsers.kodaira",
+    "akishima_evaluation": "ingest.parsers.akishima",
+    "nishitokyo_outline": "ingest.parsers.nishitokyo",
+}
+PARSER_NAMES = tuple(sorted(_REGISTRY))
 
-    registry: dict[str, Parser] = {
-        "generic": generic.parse,
-        "komae_progress": komae_progress.parse,
-        "komae_policy": komae_policy.parse,
-        "kodaira_program": kodaira.parse,
-        "akishima_evaluation": akishima.parse,
-        "nishitokyo_outline": nishitokyo.parse,
-    }
+
+def get_parser(name: str | None) -> Parser:
+    """The parser registered under `name`; the generic heading parser for None."""
     key = name or "generic"
-    if key not in registry:
-        raise KeyError(f"unknown parser {key!r}; known: {', '.join(sorted(registry))}")
-    return registry[key]
+    if key not in _REGISTRY:
+        raise KeyError(f"unknown parser {key!r}; known: {', '.join(PARSER_NAMES)}")
+    return importlib.import_module(_REGISTRY[key]).parse

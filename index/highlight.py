@@ -1,0 +1,39 @@
+"""Highlight spans of query terms in original (un-normalized) text (pure functions)."""
+
+from __future__ import annotations
+
+from ingest.normalize import clean, join_wrapped
+
+
+def highlight_spans(original: str, terms: list[str]) -> list[tuple[int, int]]:
+    """[start, end) spans in `original` where a folded term occurs in its search form.
+
+    Matching happens on the folded, line-joined form (so ＲＰＡ and a term wrapped over
+    two PDF lines still match); spans are mapped back and merged.
+    """
+    if not terms or not original:
+        return []
+    mapped = join_wrapped(clean(original, drop_layout=False))
+    hay = mapped.text.lower()
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        if not term:
+            continue
+        pos = hay.find(term)
+        while pos >= 0:
+            spans.append(mapped.original_span(pos, pos + len(term)))
+            pos = hay.find(term, pos + len(term))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def line_numbers(text: str, start: int, end: int) -> tuple[int, int]:
+    """1-based first and last line of text[start:end]."""
+    first = text.count("\n", 0, start) + 1
+    return first, first + text.count("\n", start, max(start, end - 1))

@@ -1,0 +1,66 @@
+"""Japanese lexical tokenization with fugashi + unidic-lite (for BM25 and highlights)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.metadata import version
+from typing import Any
+
+from ingest.normalize import fold
+
+DEFAULT_DROP_POS = ("補助記号", "記号", "空白", "助詞", "助動詞")
+
+
+@dataclass(frozen=True)
+class TokenizerSpec:
+    """What the lexical side was built with; recorded in the index manifest."""
+
+    form: str = "base"  # "base" = dictionary form (orthBase), "surface" = as written
+    drop_pos: tuple[str, ...] = DEFAULT_DROP_POS
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": "fugashi",
+            "fugashi": version("fugashi"),
+            "dictionary": "unidic-lite",
+            "dictionary_version": version("unidic-lite"),
+            "form": self.form,
+            "drop_pos": list(self.drop_pos),
+        }
+
+
+class JapaneseTokenizer:
+    """Folded text → content-word tokens. One-character words are kept (市, 課, 税 matter)."""
+
+    def __init__(self, spec: TokenizerSpec = TokenizerSpec()) -> None:
+        if spec.form not in ("base", "surface"):
+            raise ValueError(f"tokenizer form must be 'base' or 'surface', not {spec.form!r}")
+        self.spec = spec
+
+    @cached_property
+    def _tagger(self) -> Any:
+        import fugashi
+
+        return fugashi.Tagger()
+
+    def tokens(self, text: str) -> list[str]:
+        """Tokens of any text (folded first)."""
+        return [tok for _s, _e, tok in self.spans(fold(text))]
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, token) of content words in already-folded `text`."""
+        out: list[tuple[int, int, str]] = []
+        pos = 0
+        for word in self._tagger(text):
+            s = text.find(word.surface, pos)
+            if s < 0:
+                continue
+            pos = s + len(word.surface)
+            if word.feature.pos1 in self.spec.drop_pos or not word.surface.strip():
+                continue
+            form = word.surface
+            if self.spec.form == "base" and getattr(word.feature, "orthBase", None):
+                form = word.feature.orthBase
+            out.append((s, pos, form.lower()))
+        return out

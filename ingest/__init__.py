@@ -1,0 +1,1 @@
+"""Ingest stage: corpus files → normalized text → structure records → chunks. Never imports `index`."""

@@ -1,0 +1,140 @@
+"""The corpus folder: manifest.json validation and safe reading of the text files."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ingest.parsers import PARSER_NAMES
+from ingest.records import DocumentMeta
+from reform_search.errors import CorpusError, DocumentError
+
+MANIFEST_NAME = "manifest.json"
+KINDS = ("progress_report", "department_policy", "evaluation_report", "reform_plan", "other")
+
+
+class ManifestEntry(BaseModel):
+    """One document of the manifest, as written by people: validated strictly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,80}$")
+    city: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=300)
+    kind: str
+    fiscal_years: list[int] = Field(min_length=1)
+    file: str = Field(min_length=1)
+    parser: str | None = None
+    source_url: str | None = None
+    published: str | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        return v
+
+    @field_validator("parser")
+    @classmethod
+    def _known_parser(cls, v: str | None) -> str | None:
+        if v is not None and v not in PARSER_NAMES:
+            raise ValueError(f"parser must be one of {', '.join(PARSER_NAMES)}")
+        return v
+
+    @field_validator("fiscal_years")
+    @classmethod
+    def _plausible_years(cls, v: list[int]) -> list[int]:
+        for y in v:
+            if not 1989 <= y <= 2100:
+                raise ValueError(f"fiscal year {y} is not a Western year between 1989 and 2100")
+        return sorted(set(v))
+
+    @field_validator("file")
+    @classmethod
+    def _relative_file(cls, v: str) -> str:
+        if Path(v).is_absolute() or ".." in Path(v).parts:
+            raise ValueError("file must be a path inside the corpus folder")
+        return v
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = 1
+    documents: list[ManifestEntry]
+
+
+def _describe(err: ValidationError, raw: object) -> str:
+    lines = []
+    for e in err.errors():
+        loc = list(e["loc"])
+        where = ".".join(str(x) for x in loc)
+        if len(loc) >= 2 and loc[0] == "documents" and isinstance(raw, dict):
+            try:
+                entry = raw["documents"][loc[1]]
+                name = entry.get("id") or entry.get("file") or f"#{loc[1]}"
+                where = f"document {name!r} ({'.'.join(str(x) for x in loc[2:]) or 'entry'})"
+            except (KeyError, IndexError, TypeError, AttributeError):
+                pass
+        lines.append(f"{where}: {e['msg']}")
+    return "; ".join(lines)
+
+
+def load_manifest(corpus_dir: Path) -> list[DocumentMeta]:
+    """Validated manifest entries; CorpusError naming the entry on any problem."""
+    path = corpus_dir / MANIFEST_NAME
+    if not path.is_file():
+        raise CorpusError(f"no {MANIFEST_NAME} in {corpus_dir}")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorpusError(f"{path}: not valid JSON ({e})") from e
+    try:
+        manifest = Manifest.model_validate(raw)
+    except ValidationError as e:
+        raise CorpusError(f"{path}: {_describe(e, raw)}") from e
+    seen: dict[str, str] = {}
+    for entry in manifest.documents:
+        if entry.id in seen:
+            raise CorpusError(f"{path}: document id {entry.id!r} appears twice")
+        seen[entry.id] = entry.file
+    return [
+        DocumentMeta(
+            id=e.id,
+            city=e.city,
+            title=e.title,
+            kind=e.kind,
+            fiscal_years=tuple(e.fiscal_years),
+            file=e.file,
+            source_url=e.source_url,
+            parser=e.parser,
+            published=e.published,
+        )
+        for e in manifest.documents
+    ]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
+def read_document(corpus_dir: Path, meta: DocumentMeta) -> str:
+    """The document's text; DocumentError naming the file if missing, empty, binary or not UTF-8."""
+    path = corpus_dir / meta.file
+    if not path.is_file():
+        raise DocumentError(str(path), f"file listed for document {meta.id!r} does not exist")
+    data = path.read_bytes()
+    if not data.strip():
+        raise DocumentError(str(path), "file is empty")
+    if b"\x00" in data[:65536]:
+        raise DocumentError(str(path), "file is binary (contains NUL bytes), expected UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DocumentError(str(path), f"not UTF-8 text (byte {e.start}: {e.reason}); convert it to UTF-8") from e
+    if len(_CONTROL.findall(text[:65536])) > 64:
+        raise DocumentError(str(path), "file looks binary (many control characters)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,109 @@
+"""`reform-search` console script: a thin translation from arguments to the stages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from reform_search.errors import ReformSearchError
+from reform_search.settings import Settings, get_settings
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.chunking import ChunkParams
+    from ingest.pipeline import run_ingest, write_records
+
+    params = ChunkParams(settings.chunk_target_chars, settings.chunk_max_chars, settings.chunk_overlap_chars)
+    _err(f"ingesting {settings.corpus_dir}")
+    result = run_ingest(settings.corpus_dir, params, progress=_err)
+    write_records(result, settings.records_dir)
+    n_init = sum(len(d.initiatives) for d in result.documents)
+    n_chunks = sum(len(d.chunks) for d in result.documents)
+    _err(
+        f"{len(result.documents)} documents, {n_init} initiatives, {n_chunks} chunks in {result.seconds:.2f}s "
+        f"→ {settings.records_dir}"
+    )
+    for e in result.errors:
+        _err(f"error: {e}")
+    return 1 if result.errors else 0
+
+
+def _initiative_json(i: Any) -> dict[str, Any]:
+    d = i.to_dict()
+    d["ratings"] = [{"year": r["year"], "value": r["value"], "label": r["label"]} for r in d["ratings"]]
+    return d
+
+
+def cmd_initiatives(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import load_records
+
+    records = load_records(settings.records_dir)
+    items = [i for i in records.initiatives if not args.city or i.city in args.city]
+    if args.city and not items:
+        cities = sorted({i.city for i in records.initiatives})
+        raise ReformSearchError(f"no initiatives for city {', '.join(args.city)}; known cities: {', '.join(cities)}")
+    if args.json:
+        _print_json([_initiative_json(i) for i in items])
+        return 0
+    for i in items:
+        ratings = " ".join(f"{r.year or ''}:{r.value}" for r in i.ratings)
+        print(f"{i.city}\t{i.number}\t{i.title}\t{i.department}\t{ratings}\t{' > '.join(i.heading_path)}")
+    _err(f"{len(items)} initiatives")
+    return 0
+
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _commands() -> dict[str, Command]:
+    from reform_search import cli_search
+
+    return {
+        "ingest": cmd_ingest,
+        "initiatives": cmd_initiatives,
+        **cli_search.COMMANDS,
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reform-search", description="Search Japanese municipal reform documents.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("ingest", help="parse corpora/ into initiatives, sections and chunks")
+    ini = sub.add_parser("initiatives", help="list the recognized initiatives")
+    ini.add_argument("--city", action="append", help="only this city (repeatable)")
+    ini.add_argument("--json", action="store_true", help="machine-readable output")
+    from reform_search import cli_search
+
+    cli_search.add_parsers(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        return _commands()[args.command](args, settings)
+    except ReformSearchError as e:
+        _err(f"error: {e}")
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except ValueError as e:  # pydantic settings validation
+        _err(f"error: invalid setting: {e}")
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
