@@ -76,7 +76,12 @@ def run_ingest(corpus_dir: Path, params: ChunkParams, progress: Progress | None 
             say(f"[{n}/{len(metas)}] {meta.id}: SKIPPED — {e.reason} ({e.path})")
             continue
         t1 = time.perf_counter()
-        doc = ingest_document(meta, text, params)
+        try:
+            doc = ingest_document(meta, text, params)
+        except Exception as e:  # one unparseable document must not stop the others
+            result.errors.append(f"{corpus_dir / meta.file}: parser {meta.parser or 'generic'!r} failed: {e!r}")
+            say(f"[{n}/{len(metas)}] {meta.id}: FAILED — {e!r}")
+            continue
         result.documents.append(doc)
         say(
             f"[{n}/{len(metas)}] {meta.id} ({meta.city}): {len(doc.initiatives)} initiatives, "

@@ -1,0 +1,1 @@
+"""Evaluation: judged queries, metrics, baselines and benchmarks. Talks only to the Searcher facade."""

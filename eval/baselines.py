@@ -1,0 +1,65 @@
+"""Structure-blind baselines: fixed 400-character windows, ranked by BM25 or by dense similarity."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.build import build_bm25
+from index.fusion import top_k
+from index.tokenize import JapaneseTokenizer
+
+WINDOW = 400
+
+
+@dataclass(frozen=True)
+class Window:
+    document_id: str
+    city: str
+    text: str
+
+
+def windows(texts: dict[str, str], cities: dict[str, str], size: int = WINDOW) -> list[Window]:
+    """Non-overlapping fixed windows over each original text (what a naive system would index)."""
+    out = []
+    for doc_id in sorted(texts):
+        t = texts[doc_id]
+        out.extend(Window(doc_id, cities[doc_id], t[i : i + size]) for i in range(0, len(t), size))
+    return out
+
+
+class WindowBaseline:
+    """BM25 (fugashi tokens) and dense (same model as the product) over fixed windows."""
+
+    def __init__(self, wins: list[Window], encoder: Any, tokenizer: JapaneseTokenizer, cache_dir: Path) -> None:
+        self.wins = wins
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.bm25 = build_bm25([tokenizer.tokens(w.text) for w in wins], k1=1.2, b=0.75)
+        self.vectors = self._vectors(cache_dir)
+
+    def _vectors(self, cache_dir: Path) -> np.ndarray:
+        h = hashlib.sha256(("\x00".join(w.text for w in self.wins) + self.encoder.name).encode()).hexdigest()[:16]
+        path = cache_dir / f"baseline-windows-{h}.npy"
+        if path.is_file():
+            return np.load(path)
+        vecs = self.encoder.encode_documents([w.text for w in self.wins])
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        np.save(path, vecs)
+        return vecs
+
+    def search(self, query: str, mode: str, k: int = 10) -> list[Window]:
+        if mode == "lexical":
+            vocab = self.bm25.vocab_dict
+            toks = [t for t in self.tokenizer.tokens(query) if t in vocab]
+            if not toks:
+                return []
+            ranked = top_k(self.bm25.get_scores(toks), None, k)
+        else:
+            q = self.encoder.encode_queries([query])[0]
+            ranked = top_k(self.vectors @ q, None, k, min_score=-2.0)
+        return [self.wins[i] for i, _ in ranked]

@@ -1,0 +1,71 @@
+"""Ranking metrics over chunking-independent judgments (pure functions).
+
+A judgment is a distinctive substring of the relevant passage; a hit matches it when the
+substring occurs in the hit's folded, whitespace-free text. Each judgment earns its gain
+once (at its first matching rank), so overlapping chunks of one passage don't inflate scores.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.normalize import compact
+
+
+@dataclass(frozen=True)
+class Judgment:
+    doc: str
+    match: str
+    grade: int
+
+    @property
+    def key(self) -> str:
+        return compact(self.match)
+
+
+def gains(hit_texts: Sequence[tuple[str, str]], judgments: Sequence[Judgment]) -> list[list[int]]:
+    """For each hit (document_id, text): indexes of the judgments it satisfies."""
+    keys = [(j.doc, j.key) for j in judgments]
+    out = []
+    for doc_id, text in hit_texts:
+        t = compact(text)
+        out.append([n for n, (d, key) in enumerate(keys) if d == doc_id and key and key in t])
+    return out
+
+
+def ndcg_at_k(matches: list[list[int]], judgments: Sequence[Judgment], k: int = 10) -> float:
+    credited: set[int] = set()
+    dcg = 0.0
+    for rank, ms in enumerate(matches[:k], 1):
+        new = [m for m in ms if m not in credited]
+        if new:
+            g = max(judgments[m].grade for m in new)
+            credited.update(new)
+            dcg += (2**g - 1) / math.log2(rank + 1)
+    ideal = sorted((j.grade for j in judgments), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(r + 1) for r, g in enumerate(ideal, 1))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def recall_at_k(matches: list[list[int]], judgments: Sequence[Judgment], k: int = 10) -> float:
+    if not judgments:
+        return 0.0
+    found = {m for ms in matches[:k] for m in ms}
+    return len(found) / len(judgments)
+
+
+def mrr(matches: list[list[int]], k: int | None = None) -> float:
+    for rank, ms in enumerate(matches[:k] if k else matches, 1):
+        if ms:
+            return 1.0 / rank
+    return 0.0
+
+
+def city_coverage(hit_cities: Sequence[str], matches: list[list[int]], expected: Sequence[str], k: int = 10) -> float:
+    """Share of the expected cities that have at least one *relevant* hit in the top k."""
+    if not expected:
+        return 0.0
+    got = {c for c, ms in zip(hit_cities[:k], matches[:k]) if ms}
+    return len(got & set(expected)) / len(set(expected))

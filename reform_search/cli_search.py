@@ -1,0 +1,167 @@
+"""Subcommands that need the index: model, build, search, compare, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from reform_search.errors import ReformSearchError
+from reform_search.settings import Settings
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from index.searcher import Filters
+
+    return Filters(
+        city=tuple(args.city or ()),
+        kind=tuple(args.kind or ()),
+        fiscal_year=tuple(args.year or ()),
+        rating=tuple(args.rating or ()),
+    )
+
+
+def open_searcher(settings: Settings) -> Any:
+    from index.searcher import Searcher
+
+    t = time.perf_counter()
+    s = Searcher.open(settings)
+    _err(f"index loaded ({len(s.meta.chunks)} chunks) in {time.perf_counter() - t:.1f}s")
+    return s
+
+
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    from index.model import load_encoder, resolve_model
+
+    t = time.perf_counter()
+    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
+    enc = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
+    _err(f"model {spec.name} at {spec.path}: dimension {enc.dim}, ready in {time.perf_counter() - t:.1f}s")
+    print(spec.path)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from index.build import build_index
+    from ingest.pipeline import load_records
+
+    records = load_records(settings.records_dir)
+    t = time.perf_counter()
+    report = build_index(records, settings, settings.index_dir, progress=_err)
+    split = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    _err(f"index with {report.chunks} chunks built in {time.perf_counter() - t:.1f}s ({split}) → {report.path}")
+    return 0
+
+
+def _hit_line(n: int, h: Any, width: int = 160) -> str:
+    ini = h.initiative
+    label = f"{ini['number']} {ini['title']}" if ini else (h.title or "")
+    rating = ""
+    if ini and ini["ratings"]:
+        rating = " [" + " ".join(f"{r['year'] or ''}{':' if r['year'] else ''}{r['value']}" for r in ini["ratings"]) + "]"
+    snippet = _highlighted(h.text, h.highlights)
+    snippet = " ".join(snippet.split())[:width]
+    return f"{n:2d}. {h.city} | {label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({h.document_id} L{h.source['line_start']}, score {h.score:.4f})"
+
+
+def _highlighted(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for s, e in spans:
+        out.append(text[pos:s])
+        out.append(f"【{text[s:e]}】")
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    searcher = open_searcher(settings)
+    filters = _filters(args)
+    if args.queries:
+        with open(args.queries, encoding="utf-8") as f:
+            queries = [line.strip() for line in f if line.strip()]
+        for q in queries:
+            try:
+                r = searcher.search(q, k=args.k, mode=args.mode, filters=filters)
+                row = {"query": q, "took_ms": round(r.took_ms, 2), "results": [h.to_dict() for h in r.hits]}
+            except ReformSearchError as e:
+                row = {"query": q, "error": str(e), "results": []}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 0
+    if not args.query:
+        raise ReformSearchError("give a query, or --queries FILE")
+    r = searcher.search(args.query, k=args.k, mode=args.mode, filters=filters)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in r.hits], ensure_ascii=False, indent=1))
+        return 0
+    for n, h in enumerate(r.hits, 1):
+        print(_hit_line(n, h))
+    _err(f"{len(r.hits)} results in {r.took_ms:.0f} ms")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    searcher = open_searcher(settings)
+    groups, took = searcher.compare(args.query, per_city=args.per_city, filters=_filters(args))
+    if args.json:
+        print(json.dumps({"query": args.query, "took_ms": round(took, 2),
+                          "cities": [{"city": g.city, "results": [h.to_dict() for h in g.hits]} for g in groups]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    for g in groups:
+        print(f"■ {g.city}")
+        for n, h in enumerate(g.hits, 1):
+            print(_hit_line(n, h, width=120))
+    if not groups:
+        print("該当する記述が見つかりませんでした")
+    _err(f"{len(groups)} cities in {took:.0f} ms")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.run import main as eval_main
+
+    return eval_main(settings, args)
+
+
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--city", action="append", help="only this city (repeatable)")
+    p.add_argument("--kind", action="append", help="document kind (repeatable)")
+    p.add_argument("--year", action="append", type=int, help="fiscal year, e.g. 2024 (repeatable)")
+    p.add_argument("--rating", action="append", help="initiative rating, e.g. A (repeatable)")
+
+
+def add_parsers(sub: Any) -> None:
+    sub.add_parser("model", help="materialize/check the embedding model (offline)")
+    sub.add_parser("build", help="build the search index from the ingest records")
+    s = sub.add_parser("search", help="search the index")
+    s.add_argument("query", nargs="?")
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--queries", help="file with one query per line; prints one JSON line per query")
+    _add_filter_args(s)
+    c = sub.add_parser("compare", help="comparable initiatives per city")
+    c.add_argument("query")
+    c.add_argument("--per-city", type=int, default=3)
+    c.add_argument("--json", action="store_true")
+    _add_filter_args(c)
+    e = sub.add_parser("eval", help="evaluate retrieval on the judged query set")
+    e.add_argument("--queries", help="judged queries JSONL (default: eval/queries.jsonl)")
+    e.add_argument("--json", action="store_true", help="print metrics as JSON")
+    e.add_argument("--no-baselines", action="store_true")
+
+
+COMMANDS = {
+    "model": cmd_model,
+    "build": cmd_build,
+    "search": cmd_search,
+    "compare": cmd_compare,
+    "eval": cmd_eval,
+}
