@@ -14,7 +14,7 @@ from index.highlight import highlight_spans, line_numbers
 from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read_meta
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
-from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery
+from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery, NotFound
 from reform_search.settings import Settings
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -415,3 +415,42 @@ class Searcher:
                 g.hits.append(hit)
         ordered = sorted(groups.values(), key=lambda g: (-g.best_score, g.city))
         return ordered, (time.perf_counter() - t0) * 1000
+
+    # ---- initiatives -----------------------------------------------------------------------
+
+    def initiative(self, initiative_id: str) -> Any:
+        ini = self.meta.initiatives.get(initiative_id)
+        if ini is None:
+            raise NotFound(f"no initiative {initiative_id!r}")
+        return ini
+
+    def initiative_text(self, initiative_id: str) -> str:
+        ini = self.initiative(initiative_id)
+        original = self.meta.texts[ini.document_id]
+        return "\n\n".join(original[s:e] for s, e in ini.spans)
+
+    def similar(self, initiative_id: str, k: int = 5) -> tuple[list[Hit], float]:
+        """Comparable initiatives in *other* cities: nearest to the mean of its chunk vectors."""
+        t0 = time.perf_counter()
+        if not 1 <= k <= 50:
+            raise InvalidQuery(f"k must be between 1 and 50, not {k}")
+        ini = self.initiative(initiative_id)
+        rows = [n for n, c in enumerate(self.meta.chunks) if c.initiative_id == initiative_id]
+        if not rows:
+            return [], (time.perf_counter() - t0) * 1000
+        vec = np.mean([self.dense.reconstruct(r) for r in rows], axis=0)
+        vec = (vec / (np.linalg.norm(vec) or 1.0)).astype(np.float32)
+        mask = self._chunk_city != ini.city
+        terms = self.query_terms(ini.title)
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for row, score in self._dense(vec, k * 20, mask):
+            chunk = self.meta.chunks[row]
+            unit = self._canonical_unit(chunk) or chunk.section_id or chunk.id
+            if unit in seen or chunk.initiative_id is None:
+                continue
+            seen.add(unit)
+            hits.append(self.hit(row, score, score, None, terms))
+            if len(hits) >= k:
+                break
+        return hits, (time.perf_counter() - t0) * 1000

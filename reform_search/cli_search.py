@@ -124,6 +124,40 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+
+    import uvicorn
+
+    from search_api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = args.host or settings.host
+    port = args.port or settings.port
+    _err(f"serving on http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from index.qa import extractive_answer
+
+    searcher = open_searcher(settings)
+    a = extractive_answer(searcher, args.question, filters=_filters(args))
+    if args.json:
+        print(json.dumps({"question": a.question, "answerable": a.answerable, "answer": a.answer,
+                          "confidence": a.confidence, "citations": [h.to_dict() for h in a.citations]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    print(a.answer)
+    for n, h in enumerate(a.citations, 1):
+        ini = h.initiative
+        label = f"{ini['number']} {ini['title']}" if ini else h.title
+        print(f"[{n}] {h.city} {h.document_title} {label} (L{h.source['line_start']}-{h.source['line_end']})")
+    _err(f"confidence {a.confidence:.3f}, {a.took_ms:.0f} ms")
+    return 0 if a.answerable else 1
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.run import main as eval_main
 
@@ -152,6 +186,13 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--per-city", type=int, default=3)
     c.add_argument("--json", action="store_true")
     _add_filter_args(c)
+    a = sub.add_parser("ask", help="answer a question with quotes from the sources")
+    a.add_argument("question")
+    a.add_argument("--json", action="store_true")
+    _add_filter_args(a)
+    v = sub.add_parser("serve", help="start the API and web UI")
+    v.add_argument("--host", default=None, help="default 127.0.0.1 (REFORM_SEARCH_HOST)")
+    v.add_argument("--port", type=int, default=None, help="default 8000 (REFORM_SEARCH_PORT)")
     e = sub.add_parser("eval", help="evaluate retrieval on the judged query set")
     e.add_argument("--queries", help="judged queries JSONL (default: eval/queries.jsonl)")
     e.add_argument("--json", action="store_true", help="print metrics as JSON")
@@ -164,4 +205,6 @@ COMMANDS = {
     "search": cmd_search,
     "compare": cmd_compare,
     "eval": cmd_eval,
+    "ask": cmd_ask,
+    "serve": cmd_serve,
 }

@@ -38,3 +38,7 @@ class IndexMismatch(IndexError_):
 
 class InvalidQuery(ReformSearchError):
     """A query or a filter value the searcher cannot accept."""
+
+
+class NotFound(ReformSearchError):
+    """An initiative or document id that does not exist."""

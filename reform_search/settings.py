@@ -51,7 +51,18 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(default=1.0, ge=0, le=10)
     overfetch: int = Field(default=5, ge=1, le=50)
     compare_min_dense: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which a city is left out of a comparison")
+    answer_min_confidence: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which /answer says nothing was found")
     ann_threshold: int = Field(default=200_000, ge=1, description="Use an approximate FAISS index above this many chunks")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_key: str | None = Field(default=None, description="If set, required as Bearer token or X-API-Key (not on health checks)")
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(default=60.0, gt=0, le=600)
 
     @field_validator("model")
     @classmethod

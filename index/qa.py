@@ -1,0 +1,93 @@
+"""Question answering on top of the Searcher: extractive by default, optional LLM generation."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.answer import Sentence, is_comparison, pick, split_sentences
+from index.searcher import Filters, Hit, Searcher
+
+NO_ANSWER = "該当する記述が見つかりませんでした。質問の言葉を変えるか、市や年度の絞り込みを外してお試しください。"
+
+
+@dataclass
+class AnswerLine:
+    """One quoted sentence with where it comes from."""
+
+    quote: str
+    city: str
+    document_id: str
+    document_title: str
+    initiative: dict[str, Any] | None
+    citation: int  # 1-based index into Answer.citations
+    char_start: int
+    char_end: int
+
+
+@dataclass
+class Answer:
+    question: str
+    answerable: bool
+    answer: str
+    lines: list[AnswerLine]
+    citations: list[Hit]
+    confidence: float
+    took_ms: float
+    mode: str = "extractive"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def confidence_of(hits: list[Hit]) -> float:
+    """Evidence strength: the best dense cosine among the top hits (calibrated on eval)."""
+    return max((h.dense_score or 0.0) for h in hits[:5]) if hits else 0.0
+
+
+def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit]) -> AnswerLine:
+    hit = hits[sentence.hit_index]
+    if hit not in cited:
+        cited.append(hit)
+    return AnswerLine(
+        quote=sentence.quote,
+        city=hit.city,
+        document_id=hit.document_id,
+        document_title=hit.document_title,
+        initiative=hit.initiative,
+        citation=cited.index(hit) + 1,
+        char_start=sentence.start,
+        char_end=sentence.end,
+    )
+
+
+def _label(line: AnswerLine) -> str:
+    ini = line.initiative
+    where = f"{ini['number']} {ini['title']}" if ini else line.document_title
+    return f"{line.city}「{where}」"
+
+
+def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Filters | None = None,
+                      min_confidence: float | None = None) -> Answer:
+    """Quote the sentences that answer `question`; one line per city for comparison questions."""
+    t0 = time.perf_counter()
+    threshold = searcher.settings.answer_min_confidence if min_confidence is None else min_confidence
+    terms = searcher.query_terms(question)
+    cited: list[Hit] = []
+    lines: list[AnswerLine] = []
+    if is_comparison(question):
+        groups, _ = searcher.compare(question, per_city=2, filters=filters)
+        hits = [h for g in groups for h in g.hits]
+        for g in groups:
+            cands = [s for h in g.hits for s in split_sentences(hits.index(h), h.text, h.source["char_start"])]
+            best = pick(cands, terms, question, limit=1)
+            lines.extend(_line(s, hits, cited) for s in best)
+    else:
+        hits = searcher.search(question, k=k, filters=filters).hits
+        cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source["char_start"])]
+        lines = [_line(s, hits, cited) for s in pick(cands, terms, question, limit=3)]
+    confidence = confidence_of(hits)
+    answerable = bool(lines) and confidence >= threshold
+    if not answerable:
+        return Answer(question, False, NO_ANSWER, [], [], round(confidence, 4), (time.perf_counter() - t0) * 1000)
+    text = "\n".join(f"- {_label(ln)}: {ln.quote} [{ln.citation}]" for ln in lines)
+    return Answer(question, True, text, lines, cited, round(confidence, 4), (time.perf_counter() - t0) * 1000)

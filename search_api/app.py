@@ -1,0 +1,193 @@
+"""FastAPI app: loads the Searcher once at start-up, maps domain errors to clear JSON."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from index.searcher import Filters, Searcher
+from reform_search.errors import IndexError_, InvalidQuery, NotFound, ReformSearchError
+from reform_search.settings import Settings, get_settings
+from search_api.schemas import ErrorResponse, FiltersIn
+
+log = logging.getLogger("reform_search.api")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, type_: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.type, self.message, self.details = status, type_, message, details
+
+
+def error_json(status: int, type_: str, message: str, details: Any = None) -> JSONResponse:
+    body = ErrorResponse.model_validate({"error": {"type": type_, "message": message, "details": details}})
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+class BodyLimit:
+    """413 for bodies over the limit, whether or not Content-Length is honest."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await error_json(413, "payload_too_large", f"request body over {self.limit} bytes")(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise ApiError(413, "payload_too_large", f"request body over {self.limit} bytes")
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except ApiError as e:
+            await error_json(e.status, e.type, e.message)(scope, receive, send)
+
+
+def get_searcher(request: Request) -> Searcher:
+    searcher = getattr(request.app.state, "searcher", None)
+    if searcher is None:
+        raise ApiError(503, "not_ready", getattr(request.app.state, "load_error", None) or "index is loading")
+    return searcher
+
+
+def require_key(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    expected = request.app.state.settings.api_key
+    if not expected:
+        return
+    given = x_api_key or ""
+    if authorization and authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong API key (Authorization: Bearer … or X-API-Key)")
+
+
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+
+
+def to_filters(f: FiltersIn | None) -> Filters:
+    if f is None:
+        return Filters()
+    return Filters(tuple(f.city), tuple(f.kind), tuple(f.fiscal_year), tuple(f.rating))
+
+
+def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
+    """The app; with `searcher` given (tests) nothing is loaded at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.searcher is None:
+            t = time.perf_counter()
+            try:
+                app.state.searcher = Searcher.open(settings)
+                log.info("index loaded in %.1fs", time.perf_counter() - t)
+            except IndexError_ as e:
+                app.state.load_error = str(e)
+                log.error("index not loaded: %s", e)
+        yield
+
+    app = FastAPI(
+        title="reform-search",
+        version="0.1.0",
+        description="Search and compare Japanese municipal administrative/fiscal-reform initiatives.",
+        lifespan=lifespan,
+        responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    )
+    app.state.settings = settings
+    app.state.searcher = searcher
+    app.state.load_error = None
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["*"])
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next: Any) -> Any:
+        t = time.perf_counter()
+        request.state.timings = {}
+        response = await call_next(request)
+        stages = " ".join(f"{k}={v:.1f}ms" for k, v in request.state.timings.items())
+        log.info("%s %s %d %.1fms %s", request.method, request.url.path, response.status_code,
+                 (time.perf_counter() - t) * 1000, stages)
+        return response
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_r: Request, e: ApiError) -> JSONResponse:
+        return error_json(e.status, e.type, e.message, e.details)
+
+    @app.exception_handler(InvalidQuery)
+    async def _invalid(_r: Request, e: InvalidQuery) -> JSONResponse:
+        return error_json(422, "invalid_query", str(e))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_r: Request, e: NotFound) -> JSONResponse:
+        return error_json(404, "not_found", str(e))
+
+    @app.exception_handler(ReformSearchError)
+    async def _domain(_r: Request, e: ReformSearchError) -> JSONResponse:
+        return error_json(400, "bad_request", str(e))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_r: Request, e: RequestValidationError) -> JSONResponse:
+        errors = e.errors()
+        if any(err.get("type") == "json_invalid" for err in errors):
+            return error_json(400, "malformed_json", "request body is not valid JSON")
+        details = [{"loc": list(err["loc"]), "msg": err["msg"]} for err in errors]
+        summary = "; ".join(f"{'.'.join(str(x) for x in d['loc'][1:]) or 'body'}: {d['msg']}" for d in details)
+        return error_json(422, "validation_error", summary, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_r: Request, e: StarletteHTTPException) -> JSONResponse:
+        return error_json(e.status_code, "http_error", str(e.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_r: Request, e: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return error_json(500, "internal_error", "unexpected server error; see the server log")
+
+    @app.get("/livez", tags=["health"])
+    def livez() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"model": ErrorResponse}})
+    def readyz(request: Request) -> Any:
+        s = request.app.state.searcher
+        if s is None:
+            return error_json(503, "not_ready", request.app.state.load_error or "index is loading")
+        return {"status": "ready", "chunks": len(s.meta.chunks), "model": s.manifest["model"]["name"],
+                "built": s.manifest["created"]}
+
+    from search_api.routes import router
+
+    app.include_router(router, dependencies=[Depends(require_key)])
+    return app
+
+
+__all__ = ["create_app", "SearcherDep", "to_filters", "ApiError", "Query"]
