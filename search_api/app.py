@@ -184,9 +184,11 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return {"status": "ready", "chunks": len(s.meta.chunks), "model": s.manifest["model"]["name"],
                 "built": s.manifest["created"]}
 
+    from search_api.chat import router as chat_router
     from search_api.routes import router
 
     app.include_router(router, dependencies=[Depends(require_key)])
+    app.include_router(chat_router, dependencies=[Depends(require_key)])
     return app
 
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from index.qa import Answer, extractive_answer
+from index.generate import generated_answer
+from index.qa import Answer
 from index.searcher import Hit
 from search_api.app import SearcherDep, to_filters
 from search_api.schemas import (
@@ -97,7 +98,7 @@ def answer_out(a: Answer) -> AnswerResponse:
 @router.post("/answer", response_model=AnswerResponse, tags=["answer"])
 async def answer(body: AnswerRequest, searcher: SearcherDep) -> AnswerResponse:
     """Extractive answer quoted from the sources, or `answerable: false` when evidence is weak."""
-    a = await run_in_threadpool(extractive_answer, searcher, body.question, body.k, to_filters(body.filters))
+    a = await run_in_threadpool(generated_answer, searcher, body.question, body.k, to_filters(body.filters))
     return answer_out(a)
 
 

@@ -1,0 +1,86 @@
+"""OpenAI-compatible chat endpoints, so existing chat frontends can use reform-search."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from index.generate import generated_answer
+from index.qa import Answer
+from search_api.app import ApiError, SearcherDep
+from search_api.schemas import ChatRequest
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+MODEL_ID = "reform-search"
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""
+
+
+def to_markdown(a: Answer) -> str:
+    """The answer followed by a numbered citation list that matches its [n] markers."""
+    if not a.answerable:
+        return a.answer
+    lines = [a.answer, "", "**出典**"]
+    for n, h in enumerate(a.citations, 1):
+        ini = h.initiative
+        label = f"{ini['number']} {ini['title']}" if ini else (h.title or "")
+        lines.append(f"{n}. {h.city}『{h.document_title}』{label}（{h.source['file']} {h.source['line_start']}行目）")
+    return "\n".join(lines)
+
+
+@router.get("/models")
+def models() -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "reform-search"}]}
+
+
+def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = None) -> str:
+    body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def stream(cid: str, created: int, content: str, piece: int = 24) -> Iterator[str]:
+    yield _chunk(cid, created, {"role": "assistant", "content": ""})
+    for i in range(0, len(content), piece):
+        yield _chunk(cid, created, {"content": content[i : i + piece]})
+    yield _chunk(cid, created, {}, "stop")
+    yield "data: [DONE]\n\n"
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(body: ChatRequest, searcher: SearcherDep) -> Any:
+    """The last user message is the question; the reply is Markdown with quotes and sources."""
+    users = [m for m in body.messages if m.role == "user" and _text(m.content).strip()]
+    if not users:
+        raise ApiError(422, "validation_error", "messages must contain a non-empty user message")
+    question = _text(users[-1].content).strip()
+    if len(question) > 1000:
+        raise ApiError(422, "validation_error", f"the user message is {len(question)} characters; the limit is 1000")
+    answer = await run_in_threadpool(generated_answer, searcher, question)
+    content = to_markdown(answer)
+    cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    if body.stream:
+        return StreamingResponse(stream(cid, created, content), media_type="text/event-stream")
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": len(question), "completion_tokens": len(content),
+                  "total_tokens": len(question) + len(content)},
+    }
