@@ -151,7 +151,7 @@ def _vertical_runs(lines: list[str]) -> set[int]:
 def _page_number_lines(lines: list[str]) -> set[int]:
     """`- 5 -` lines, and bare numbers whose neighbours are text (not a column of numbers)."""
     drop: set[int] = set()
-    folded = [unicodedata.normalize("NFKC", ln) for ln in lines]
+    folded = ["".join(fold_char(c) for c in ln) for ln in lines]
     nonblank = [i for i, ln in enumerate(folded) if ln.strip()]
     for k, i in enumerate(nonblank):
         ln = folded[i]

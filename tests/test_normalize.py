@@ -58,3 +58,8 @@ def test_empty_and_whitespace():
     assert clean("").text == ""
     assert clean("\n\n  \n").text == ""
     assert join_wrapped(clean("   ")).text == ""
+
+
+def test_circled_number_line_is_not_a_page_number():
+    mt = clean("見出し\n⑧\n事業の精査と見直し")
+    assert "⑧" in mt.text

@@ -1,0 +1,52 @@
+"""Shared fixtures: a small real index (real model, FAISS, fugashi) built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reform_search.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = FIXTURES / "corpus"
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for tests: fixture corpus, private data dir, the shared model cache."""
+    return Settings(corpus_dir=overrides.pop("corpus_dir", CORPUS), data_dir=data_dir, **overrides)
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Any:
+    from index.model import load_encoder, resolve_model
+
+    s = Settings()
+    return load_encoder(resolve_model(s.model, s.cache_dir), threads=s.torch_threads)
+
+
+@pytest.fixture(scope="session")
+def fixture_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def built_index(fixture_settings: Settings, encoder: Any) -> Path:
+    from index.build import build_index
+    from ingest.chunking import ChunkParams
+    from ingest.pipeline import load_records, run_ingest, write_records
+
+    s = fixture_settings
+    result = run_ingest(s.corpus_dir, ChunkParams(s.chunk_target_chars, s.chunk_max_chars, s.chunk_overlap_chars))
+    assert not result.errors, result.errors
+    write_records(result, s.records_dir)
+    build_index(load_records(s.records_dir), s, s.index_dir, encoder=encoder)
+    return s.index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(fixture_settings: Settings, built_index: Path, encoder: Any) -> Any:
+    from index.searcher import Searcher
+
+    return Searcher.open(fixture_settings, encoder=encoder)
