@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from ingest.normalize import MappedText, join_wrapped
 from ingest.records import Chunk, Span
 
+_LAYOUT_WORDS = re.compile(
+    r"取組項目|推進部署|基本事業|方向性|施策|今後の取組方針|指標|No|[\d\s.,、・()（）\[\]【】〈〉/:：\-\u2460-\u2473\u3251-\u325f]"
+)
+INFORMATIVE_CHARS = 40
 _SENTENCE_END = re.compile(r"[。！？!?]+[」』)）]*|\n")
 _SOFT_BREAK = re.compile(r"[、,，・;；]")
 MIN_CHUNK_CHARS = 6
@@ -32,6 +36,7 @@ class Unit:
     heading_path: tuple[str, ...]
     spans: tuple[Span, ...]
     is_initiative: bool
+    labels: tuple[str, ...] = ()  # departments, ratings... shown with every hit anyway
 
 
 def clean_range(clean: MappedText, span: Span) -> tuple[int, int]:
@@ -95,13 +100,40 @@ def pack(text: str, params: ChunkParams) -> list[tuple[int, int]]:
     return chunks
 
 
+def merged_ranges(unit: Unit, clean: MappedText) -> list[tuple[int, int]]:
+    """Cleaned ranges of the unit's spans, merged where only whitespace separates them."""
+    ranges = sorted(r for r in (clean_range(clean, sp) for sp in unit.spans) if r[0] < r[1])
+    merged: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if merged and not clean.text[merged[-1][1] : a].strip():
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def says_nothing_new(text: str, unit: Unit) -> bool:
+    """A short fragment whose words are all in the unit's title, headings or labels
+    (e.g. a list line 「取組項目06 AI・RPA等の先進技術の導入 P.10」)."""
+    if len(text) >= INFORMATIVE_CHARS:
+        return False
+    rest = "".join(text.split())
+    for known in sorted((unit.title, *unit.heading_path, *unit.labels), key=len, reverse=True):
+        k = "".join(known.split())
+        if k:
+            rest = rest.replace(k, "")
+    return len(_LAYOUT_WORDS.sub("", rest)) <= 3
+
+
 def chunk_unit(unit: Unit, clean: MappedText, params: ChunkParams) -> list[Chunk]:
-    """Chunks of one unit; ids are `<unit id>#<ordinal>` and offsets are original-text."""
+    """Chunks of one unit; ids are `<unit id>#<ordinal>` and offsets are original-text.
+
+    Fragments that only repeat the unit's title/labels are dropped, except that every
+    unit keeps at least one chunk so it stays findable.
+    """
     out: list[Chunk] = []
-    for span in unit.spans:
-        a, b = clean_range(clean, span)
-        if a >= b:
-            continue
+    fallback: Chunk | None = None
+    for a, b in merged_ranges(unit, clean):
         joined = join_wrapped(clean.slice(a, b))
         for s, e in pack(joined.text, params):
             while s < e and joined.text[s].isspace():
@@ -113,19 +145,23 @@ def chunk_unit(unit: Unit, clean: MappedText, params: ChunkParams) -> list[Chunk
             if e <= s:
                 continue
             o_start, o_end = joined.original_span(s, e)
-            out.append(
-                Chunk(
-                    id=f"{unit.id}#{len(out)}",
-                    document_id=unit.document_id,
-                    city=unit.city,
-                    initiative_id=unit.id if unit.is_initiative else None,
-                    section_id=None if unit.is_initiative else unit.id,
-                    heading_path=unit.heading_path,
-                    title=unit.title,
-                    text=joined.text[s:e],
-                    char_start=o_start,
-                    char_end=o_end,
-                    ordinal=len(out),
-                )
+            chunk = Chunk(
+                id=f"{unit.id}#{len(out)}",
+                document_id=unit.document_id,
+                city=unit.city,
+                initiative_id=unit.id if unit.is_initiative else None,
+                section_id=None if unit.is_initiative else unit.id,
+                heading_path=unit.heading_path,
+                title=unit.title,
+                text=joined.text[s:e],
+                char_start=o_start,
+                char_end=o_end,
+                ordinal=len(out),
             )
+            if says_nothing_new(chunk.text, unit):
+                fallback = fallback or chunk
+                continue
+            out.append(chunk)
+    if not out and fallback is not None:
+        out.append(fallback)
     return out

@@ -53,7 +53,8 @@ def ingest_document(meta: DocumentMeta, text: str, params: ChunkParams) -> Docum
     cleaned = clean(text)
     parsed = get_parser(meta.parser)(text, cleaned, meta)
     units = [
-        Unit(i.id, meta.id, meta.city, i.title, tuple(i.heading_path), tuple(i.spans), True)
+        Unit(i.id, meta.id, meta.city, i.title, tuple(i.heading_path), tuple(i.spans), True,
+             labels=(i.number, *i.departments, *(r.value for r in i.ratings)))
         for i in parsed.initiatives
     ] + [Unit(s.id, meta.id, meta.city, s.title, tuple(s.heading_path), tuple(s.spans), False) for s in parsed.sections]
     chunks: list[Chunk] = []

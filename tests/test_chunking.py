@@ -43,3 +43,21 @@ def test_chunk_offsets_map_to_original():
         assert "RPA" in c.text or "ガイドライン" in c.text
     again = chunk_unit(_unit(original), clean(original), ChunkParams(150, 250, 40))
     assert again == chunks  # stable ids and boundaries
+
+
+def test_title_only_fragments_are_dropped_but_unit_stays_findable():
+    original = "取組項目 06 AI・RPA等の先進技術の導入 P.10\n\n" + "他の取組の本文です。" * 3 + "\n\n" + "RPAを活用して約7時間を削減した。" * 3
+    list_line = (0, original.index("P.10") + 4)
+    body = (original.index("RPAを活用"), len(original))
+    unit = Unit("d:06", "d", "狛江市", "AI・RPA等の先進技術の導入", (), (list_line, body), True, labels=("06",))
+    chunks = chunk_unit(unit, clean(original), ChunkParams())
+    assert [c.text[:6] for c in chunks] == ["RPAを活用"]
+    only_title = Unit("d:06", "d", "狛江市", "AI・RPA等の先進技術の導入", (), (list_line,), True, labels=("06",))
+    assert len(chunk_unit(only_title, clean(original), ChunkParams())) == 1
+
+
+def test_adjacent_spans_are_merged():
+    original = "第一の文です。\n\n第二の文です。"
+    unit = Unit("d:1", "d", "狛江市", "t", (), ((0, 7), (9, len(original))), True)
+    chunks = chunk_unit(unit, clean(original), ChunkParams())
+    assert len(chunks) == 1 and chunks[0].text == "第一の文です。\n第二の文です。"
