@@ -292,15 +292,14 @@ class Searcher:
 
     # ---- shaping -------------------------------------------------------------------------
 
-    def _shape(self, query: str, fused: list[tuple[int, float]], k: int, lex: dict[int, float],
-               den: dict[int, float], qvec: np.ndarray | None, collapse: bool) -> list[Hit]:
-        terms = self.query_terms(query)
-        hits: list[Hit] = []
+    def _collapsed(self, fused: list[tuple[int, float]], limit: int, collapse: bool) -> list[tuple[int, float]]:
+        """Fused rows minus near-duplicates and (再掲) repeats of a listed initiative."""
+        out: list[tuple[int, float]] = []
         kept_grams: list[set[str]] = []
         kept_units: set[str] = set()
         for row, score in fused:
-            chunk = self.meta.chunks[row]
             if collapse:
+                chunk = self.meta.chunks[row]
                 unit = self._canonical_unit(chunk)
                 grams = char_ngrams(chunk.text)
                 if any(near_duplicate(grams, g) for g in kept_grams):
@@ -310,12 +309,42 @@ class Searcher:
                 kept_grams.append(grams)
                 if unit is not None:
                     kept_units.add(unit)
+            out.append((row, score))
+            if len(out) >= limit:
+                break
+        return out
+
+    def _cover_cities(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        """Top k, where a city missing from it but ranked within `city_coverage_window`
+        takes the place of the lowest hit of the most repeated city (the head is untouched)."""
+        top, rest = ranked[:k], ranked[k : self.settings.city_coverage_window]
+        if not rest or k < 4:
+            return top
+        city = lambda row: self.meta.chunks[row].city  # noqa: E731
+        present = [city(r) for r, _ in top]
+        for row, score in rest:
+            c = city(row)
+            if c in present:
+                continue
+            counts = {x: present.count(x) for x in present}
+            victims = [n for n in range(len(top) - 1, k // 2 - 1, -1) if counts[present[n]] > 1]
+            if not victims:
+                break
+            n = victims[0]
+            top[n] = (row, score)
+            present[n] = c
+        return top
+
+    def _shape(self, query: str, fused: list[tuple[int, float]], k: int, lex: dict[int, float],
+               den: dict[int, float], qvec: np.ndarray | None, collapse: bool) -> list[Hit]:
+        terms = self.query_terms(query)
+        ranked = self._collapsed(fused, max(k, self.settings.city_coverage_window), collapse)
+        hits: list[Hit] = []
+        for row, score in self._cover_cities(ranked, k):
             dense_score = den.get(row)
             if dense_score is None and qvec is not None:
                 dense_score = float(np.dot(self.dense.reconstruct(row), qvec))
             hits.append(self.hit(row, score, dense_score, lex.get(row), terms))
-            if len(hits) >= k:
-                break
         return hits
 
     def _is_repeat(self, chunk: Any) -> bool:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, le=1000)
     dense_weight: float = Field(default=1.0, ge=0, le=10)
     lexical_weight: float = Field(default=1.0, ge=0, le=10)
+    city_coverage_window: int = Field(
+        default=30, ge=0, le=500, description="A city ranked within this many results is kept in the top k (0 = off)"
+    )
     overfetch: int = Field(default=5, ge=1, le=50)
     compare_min_dense: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which a city is left out of a comparison")
     answer_min_confidence: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which /answer says nothing was found")
