@@ -1,0 +1,187 @@
+"""`make bench`: build and query speed, a synthetic 100k-chunk index, torch threads, API load.
+
+Every number printed comes from this run; nothing here asserts a target (targets are
+compared and marked in the report, not enforced as timed tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+QUERIES = [
+    "RPAの導入", "他市のRPAの取組", "定型的なパソコン作業をソフトウェアロボットで自動化した事例",
+    "公共施設の老朽化対策", "ペーパーレス化と電子決裁", "ふるさと納税の返礼品", "職員の人材育成",
+    "窓口のキャッシュレス決済", "指定管理者制度の導入", "受益者負担の適正化", "事務事業の見直し",
+    "電子申請の拡充", "AI-OCRの活用", "公民連携", "使用料の見直し", "行政評価",
+]
+
+
+def pct(xs: list[float], p: float) -> float:
+    return float(np.percentile(np.asarray(xs), p)) if xs else float("nan")
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def line(label: str, value: str, note: str = "") -> None:
+    print(f"  {label:<44} {value:>14}  {note}", flush=True)
+
+
+def bench_build(settings: Any, encoder: Any) -> None:
+    from index.build import build_index, context_text
+    from ingest.pipeline import load_records
+
+    print("build (seed corpus)")
+    records = load_records(settings.records_dir)
+    texts = [context_text(c, settings.embed_context) for c in records.chunks]
+    t = time.perf_counter()
+    encoder.encode_documents(texts, batch_size=settings.encode_batch_size)
+    bare = time.perf_counter() - t
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        report = build_index(records, settings, Path(tmp) / "index", encoder=encoder)
+        total = time.perf_counter() - t
+    n = len(records.chunks)
+    for stage, sec in report.seconds.items():
+        line(f"stage {stage}", f"{sec:.2f} s")
+    line("full build (model already loaded)", f"{total:.2f} s", f"{n / total:.1f} chunks/s")
+    line("bare encode of the same texts", f"{bare:.2f} s", f"{n / bare:.1f} chunks/s")
+    ratio = total / bare
+    line("build / bare encode", f"{ratio:.3f}", "target <= 1.10 " + ("OK" if ratio <= 1.10 else "MISSED"))
+
+
+def bench_queries(searcher: Any, label: str, rounds: int = 3) -> dict[str, float]:
+    enc = []
+    for _ in range(rounds):
+        for q in QUERIES:
+            t = time.perf_counter()
+            searcher.encode_query(q)
+            enc.append((time.perf_counter() - t) * 1000)
+    out = {"encode_p50": pct(enc, 50)}
+    line(f"{label}: bare query encode p50/p95", f"{pct(enc, 50):.1f}/{pct(enc, 95):.1f} ms")
+    for mode in ("hybrid", "dense", "lexical"):
+        lat = []
+        for _ in range(rounds):
+            for q in QUERIES:
+                t = time.perf_counter()
+                searcher.search(q, k=10, mode=mode)
+                lat.append((time.perf_counter() - t) * 1000)
+        out[mode] = pct(lat, 50)
+        line(f"{label}: {mode} p50/p95", f"{pct(lat, 50):.1f}/{pct(lat, 95):.1f} ms")
+    return out
+
+
+def synthetic_searcher(base: Any, n: int, seed: int = 0) -> Any:
+    """A Searcher over `n` chunks made from the real ones: sentences reshuffled for BM25,
+    vectors = real chunk vectors mixed with another chunk's plus noise, renormalized."""
+    from dataclasses import replace
+
+    from index.build import build_bm25, make_faiss
+    from index.searcher import Searcher
+    from index.store import Meta
+
+    rng = np.random.default_rng(seed)
+    real = base.meta.chunks
+    vecs = np.stack([base.dense.reconstruct(i) for i in range(len(real))]).astype(np.float32)
+    pick = rng.integers(0, len(real), size=n)
+    mix = rng.integers(0, len(real), size=n)
+    synth_vecs = vecs[pick] * 0.8 + vecs[mix] * 0.2 + rng.normal(0, 0.02, size=(n, vecs.shape[1])).astype(np.float32)
+    synth_vecs /= np.linalg.norm(synth_vecs, axis=1, keepdims=True)
+    tokens = [base.tokenizer.tokens(c.text) for c in real]
+    token_lists = []
+    for i, j in zip(pick, mix):
+        a, b = tokens[i], tokens[j]
+        token_lists.append(a[: max(1, len(a) * 3 // 4)] + b[: len(b) // 4])
+    chunks = [replace(real[i], id=f"synthetic#{k}") for k, i in enumerate(pick)]
+    t = time.perf_counter()
+    bm25 = build_bm25(token_lists, base.settings.bm25_k1, base.settings.bm25_b)
+    t_bm25 = time.perf_counter() - t
+    t = time.perf_counter()
+    dense, kind = make_faiss(synth_vecs, base.settings.ann_threshold)
+    t_faiss = time.perf_counter() - t
+    line(f"synthetic {n} chunks: BM25 index time", f"{t_bm25:.1f} s")
+    line(f"synthetic {n} chunks: FAISS {kind} time", f"{t_faiss:.1f} s")
+    meta = Meta(base.meta.documents, base.meta.texts, base.meta.initiatives, base.meta.sections, chunks)
+    manifest = dict(base.manifest)
+    return Searcher(base.settings, base.index_dir, manifest, meta, dense, bm25, base.encoder)
+
+
+def bench_threads(settings: Any, texts: list[str]) -> None:
+    from index.model import load_encoder, resolve_model
+
+    print("torch threads")
+    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
+    for threads in (1, 2):
+        enc = load_encoder(spec, threads=threads, dtype=settings.model_dtype)
+        enc.encode_queries(["warm up"])
+        t = time.perf_counter()
+        enc.encode_documents(texts, batch_size=settings.encode_batch_size)
+        rate = len(texts) / (time.perf_counter() - t)
+        lat = []
+        for q in QUERIES:
+            t = time.perf_counter()
+            enc.encode_queries([q])
+            lat.append((time.perf_counter() - t) * 1000)
+        line(f"threads={threads} ({settings.model_dtype})", f"{rate:.1f} chunks/s", f"query encode p50 {pct(lat, 50):.1f} ms")
+    import torch
+
+    torch.set_num_threads(settings.torch_threads)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from index.searcher import Searcher
+    from reform_search.settings import get_settings
+
+    ap = argparse.ArgumentParser(prog="python -m eval.bench")
+    ap.add_argument("--synthetic", type=int, default=100_000, help="chunks in the synthetic index (0 = skip)")
+    ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--skip-api", action="store_true")
+    ap.add_argument("--json", help="also write the numbers to this file")
+    args = ap.parse_args(argv)
+    settings = get_settings()
+    print(f"settings: model={settings.model} dtype={settings.model_dtype} threads={settings.torch_threads}")
+    rss0 = rss_mb()
+    searcher = Searcher.open(settings)
+    line("RSS after loading the seed index + model", f"{rss_mb():.0f} MB", f"(+{rss_mb() - rss0:.0f} MB)")
+    results: dict[str, Any] = {}
+    if not args.skip_build:
+        bench_build(settings, searcher.encoder)
+    print("queries (seed corpus, %d chunks)" % len(searcher.meta.chunks))
+    seed = bench_queries(searcher, "seed")
+    r = seed["hybrid"] / seed["encode_p50"]
+    line("hybrid p50 / bare encode p50", f"{r:.2f}", "target <= 1.3 " + ("OK" if r <= 1.3 else "MISSED"))
+    results["seed"] = seed
+    if args.synthetic:
+        print(f"synthetic index ({args.synthetic} chunks)")
+        before = rss_mb()
+        synth = synthetic_searcher(searcher, args.synthetic)
+        line("RSS growth for the synthetic index", f"{rss_mb() - before:.0f} MB",
+             f"FAISS vectors {synth.dense.ntotal * synth.dense.d * 4 / 2**20:.0f} MB")
+        big = bench_queries(synth, f"{args.synthetic // 1000}k")
+        r = big["hybrid"] / big["encode_p50"]
+        line(f"hybrid p50 / bare encode p50 at {args.synthetic // 1000}k", f"{r:.2f}",
+             "target <= 2.0 " + ("OK" if r <= 2.0 else "MISSED"))
+        results["synthetic"] = big
+        del synth
+    bench_threads(settings, [c.text for c in searcher.meta.chunks[:96]])
+    if not args.skip_api:
+        from eval.bench_api import bench_api
+
+        results["api"] = bench_api(settings, searcher)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
