@@ -88,6 +88,47 @@ def evaluate(searcher: Any, queries: list[Query], baseline: Any | None = None) -
     return out
 
 
+def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
+    """Factoid answer accuracy, no-answer detection and per-city precision@1 of compare."""
+    from index.qa import extractive_answer
+    from ingest.normalize import compact
+
+    factoid = [q for q in queries if q.type == "factoid" and q.answer]
+    correct = 0
+    for q in factoid:
+        a = extractive_answer(searcher, q.query)
+        correct += bool(a.answerable and compact(q.answer) in compact(a.answer))
+    unanswerable = [q for q in queries if q.type == "unanswerable"]
+    refused = sum(not extractive_answer(searcher, q.query).answerable for q in unanswerable)
+    answerable = [q for q in queries if q.relevant]
+    wrongly_refused = sum(not extractive_answer(searcher, q.query).answerable for q in answerable)
+    p1: list[float] = []
+    for q in (q for q in queries if q.type == "cross_city"):
+        groups, _ = searcher.compare(q.query, per_city=3)
+        for g in groups:
+            m = gains([(g.hits[0].document_id, g.hits[0].search_text + "|||" + g.hits[0].text)], q.relevant)
+            p1.append(1.0 if m[0] else 0.0)
+    return {
+        "factoid_accuracy": correct / len(factoid) if factoid else 0.0,
+        "factoid_n": float(len(factoid)),
+        "no_answer_detected": refused / len(unanswerable) if unanswerable else 0.0,
+        "unanswerable_n": float(len(unanswerable)),
+        "answerable_refused": wrongly_refused / len(answerable) if answerable else 0.0,
+        "answerable_n": float(len(answerable)),
+        "compare_city_p@1": statistics.fmean(p1) if p1 else 0.0,
+        "compare_groups": float(len(p1)),
+    }
+
+
+def format_answers(r: dict[str, float]) -> str:
+    return (
+        f"answers: factoid accuracy {r['factoid_accuracy']:.3f} (n={int(r['factoid_n'])}), "
+        f"no-answer detected {r['no_answer_detected']:.3f} (n={int(r['unanswerable_n'])}), "
+        f"answerable refused {r['answerable_refused']:.3f} (n={int(r['answerable_n'])}), "
+        f"compare per-city P@1 {r['compare_city_p@1']:.3f} ({int(r['compare_groups'])} city groups)"
+    )
+
+
 def format_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     types = sorted({t for by in results.values() for t in by}, key=lambda t: (t != "all", t))
     metrics = ["ndcg@10", "recall@10", "mrr", "city_cov@10"]
@@ -114,8 +155,10 @@ def main(settings: Any, args: argparse.Namespace) -> int:
         baseline = WindowBaseline(windows(searcher.meta.texts, cities), searcher.encoder, searcher.tokenizer,
                                   settings.data_dir / "eval-cache")
     results = evaluate(searcher, queries, baseline)
+    answers = evaluate_answers(searcher, queries)
     if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=1))
+        print(json.dumps({"retrieval": results, "answers": answers}, ensure_ascii=False, indent=1))
     else:
         print(format_table(results))
+        print(format_answers(answers))
     return 0

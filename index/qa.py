@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
 from index.searcher import Filters, Hit, Searcher
+from ingest.normalize import fold
 
+_PLACE = re.compile(r"([一-龥]{2,3}(?:市|区|町|村|府|県))(?![一-龥])")
 NO_ANSWER = "該当する記述が見つかりませんでした。質問の言葉を変えるか、市や年度の絞り込みを外してお試しください。"
 
 
@@ -42,6 +45,11 @@ class Answer:
 def confidence_of(hits: list[Hit]) -> float:
     """Evidence strength: the best dense cosine among the top hits (calibrated on eval)."""
     return max((h.dense_score or 0.0) for h in hits[:5]) if hits else 0.0
+
+
+def unknown_places(question: str, folded_texts: list[str]) -> list[str]:
+    """Municipalities named in the question that no document mentions (e.g. 三鷹市)."""
+    return [p for p in dict.fromkeys(_PLACE.findall(fold(question))) if not any(p in t for t in folded_texts)]
 
 
 def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit]) -> AnswerLine:
@@ -86,7 +94,7 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
         cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source["char_start"])]
         lines = [_line(s, hits, cited) for s in pick(cands, terms, question, limit=3)]
     confidence = confidence_of(hits)
-    answerable = bool(lines) and confidence >= threshold
+    answerable = bool(lines) and confidence >= threshold and not unknown_places(question, searcher.folded_texts)
     if not answerable:
         return Answer(question, False, NO_ANSWER, [], [], round(confidence, 4), (time.perf_counter() - t0) * 1000)
     text = "\n".join(f"- {_label(ln)}: {ln.quote} [{ln.citation}]" for ln in lines)

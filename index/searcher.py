@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -170,6 +171,11 @@ class Searcher:
         if encoder.dim != built["dimension"]:
             raise IndexMismatch(f"model dimension {encoder.dim} differs from the index's {built['dimension']}")
         return cls(settings, index_dir, manifest, meta, dense, bm25, encoder)
+
+    @cached_property
+    def folded_texts(self) -> list[str]:
+        """Search form of every document, for whole-corpus substring checks."""
+        return [fold(t) for t in self.meta.texts.values()]
 
     def _init_filters(self) -> None:
         docs = self.meta.documents

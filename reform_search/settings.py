@@ -29,9 +29,11 @@ class Settings(BaseSettings):
     model: str = Field(default=DEFAULT_MODEL, description="sentence-transformers name or path")
     query_prompt: str | None = Field(default=None, description="Prefix for queries; None = model default")
     document_prompt: str | None = Field(default=None, description="Prefix for passages; None = model default")
-    torch_threads: int = Field(default=1, ge=1, le=64)
+    torch_threads: int = Field(default=2, ge=1, le=64, description="Measured: 2 beats 1 on this 2-core VM (make bench)")
     encode_batch_size: int = Field(default=32, ge=1, le=1024)
-    model_dtype: Literal["float32", "bfloat16"] = "float32"
+    model_dtype: Literal["float32", "bfloat16"] = Field(
+        default="bfloat16", description="bf16: ~3x faster encode, cosine 0.9999 to float32, same eval scores"
+    )
 
     chunk_target_chars: int = Field(default=420, ge=50, le=2000)
     chunk_max_chars: int = Field(default=700, ge=80, le=3000)
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
     )
     overfetch: int = Field(default=5, ge=1, le=50)
     compare_min_dense: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which a city is left out of a comparison")
-    answer_min_confidence: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which /answer says nothing was found")
+    answer_min_confidence: float = Field(default=0.855, ge=-1, le=1, description="Cosine below which /answer says nothing was found")
     ann_threshold: int = Field(default=200_000, ge=1, description="Use an approximate FAISS index above this many chunks")
 
     host: str = "127.0.0.1"

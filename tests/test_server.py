@@ -1,0 +1,83 @@
+"""The API as a real process over HTTP, and generated answers against a local fake LLM."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from eval.bench_api import free_port, server
+from index.generate import generated_answer, keep_valid_citations
+
+
+def test_server_process_search_and_streamed_chat(fixture_settings: Any, built_index: Path):
+    env = {"REFORM_SEARCH_DATA_DIR": str(fixture_settings.data_dir),
+           "REFORM_SEARCH_CORPUS_DIR": str(fixture_settings.corpus_dir)}
+    with server(env) as url:
+        r = httpx.post(f"{url}/search", json={"query": "RPAの導入", "k": 5}, timeout=60)
+        assert r.status_code == 200 and r.json()["results"]
+        assert httpx.post(f"{url}/search", json={"query": ""}, timeout=60).status_code == 422
+        body = {"model": "reform-search", "stream": True, "messages": [{"role": "user", "content": "RPAの導入事例"}]}
+        with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=60) as s:
+            assert s.status_code == 200
+            data = [ln[6:] for ln in s.iter_lines() if ln.startswith("data: ")]
+        assert data[-1] == "[DONE]"
+        text = "".join(json.loads(d)["choices"][0]["delta"].get("content", "") for d in data[:-1])
+        assert "**出典**" in text
+
+
+def test_keep_valid_citations():
+    text, order = keep_valid_citations("RPAを導入した[2]。削減した[9][2]。研修[1]", 3)
+    assert order == [2, 1]
+    assert text == "RPAを導入した[1]。削減した[1]。研修[2]"
+
+
+class _FakeLLM(BaseHTTPRequestHandler):
+    reply = ""
+    seen: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _FakeLLM.seen.append(body)
+        out = json.dumps({"choices": [{"message": {"role": "assistant", "content": _FakeLLM.reply}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture()
+def fake_llm():
+    port = free_port()
+    httpd = HTTPServer(("127.0.0.1", port), _FakeLLM)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{port}/v1"
+    httpd.shutdown()
+
+
+def test_generated_answer_citations_map_to_real_hits(searcher: Any, fake_llm: str):
+    searcher_settings = searcher.settings
+    searcher.settings = searcher_settings.model_copy(update={"llm_base_url": fake_llm, "llm_model": "fake"})
+    try:
+        _FakeLLM.reply = "狛江市はRPAで作業時間を削減しました[2]。存在しない資料[42]。"
+        a = generated_answer(searcher, "狛江市はRPAでどれくらいの時間を削減したか")
+        assert a.mode == "generated" and a.answerable
+        assert "[42]" not in a.answer and "[1]" in a.answer
+        assert len(a.citations) == 1
+        sent = _FakeLLM.seen[-1]["messages"][-1]["content"]
+        assert a.citations[0].search_text[:30] in sent
+        _FakeLLM.reply = "資料にない話です[99]"
+        b = generated_answer(searcher, "狛江市はRPAでどれくらいの時間を削減したか")
+        assert b.mode == "extractive" and "llm_error" in b.extra
+    finally:
+        searcher.settings = searcher_settings
