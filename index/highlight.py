@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from ingest.normalize import clean, join_wrapped
+from ingest.normalize import MappedText, clean, join_wrapped
 
 
-def highlight_spans(original: str, terms: list[str]) -> list[tuple[int, int]]:
+def search_form(original: str) -> MappedText:
+    """Folded, line-joined form of a passage, mapped back to it (cacheable per chunk)."""
+    return join_wrapped(clean(original, drop_layout=False))
+
+
+def highlight_spans(original: str, terms: list[str], mapped: MappedText | None = None) -> list[tuple[int, int]]:
     """[start, end) spans in `original` where a folded term occurs in its search form.
 
     Matching happens on the folded, line-joined form (so ＲＰＡ and a term wrapped over
@@ -13,7 +18,7 @@ def highlight_spans(original: str, terms: list[str]) -> list[tuple[int, int]]:
     """
     if not terms or not original:
         return []
-    mapped = join_wrapped(clean(original, drop_layout=False))
+    mapped = mapped or search_form(original)
     hay = mapped.text.lower()
     spans: list[tuple[int, int]] = []
     for term in terms:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from index.fusion import char_ngrams, near_duplicate, rrf, top_k
-from index.highlight import highlight_spans, line_numbers
+from index.highlight import highlight_spans, line_numbers, search_form
 from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read_meta
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
@@ -124,6 +124,9 @@ class Searcher:
         spec = manifest["tokenizer"]
         self.tokenizer = JapaneseTokenizer(TokenizerSpec(spec["form"], tuple(spec["drop_pos"])))
         self._vocab = bm25.vocab_dict
+        # Per-chunk derived forms are pure functions of the row: cache them across queries.
+        self._grams = lru_cache(maxsize=50_000)(lambda row: char_ngrams(self.meta.chunks[row].text))
+        self._mapped = lru_cache(maxsize=20_000)(lambda row: search_form(self._original(row)))
         self._init_filters()
 
     # ---- loading -------------------------------------------------------------------------
@@ -307,7 +310,7 @@ class Searcher:
             if collapse:
                 chunk = self.meta.chunks[row]
                 unit = self._canonical_unit(chunk)
-                grams = char_ngrams(chunk.text)
+                grams = self._grams(row)
                 if any(near_duplicate(grams, g) for g in kept_grams):
                     continue
                 if unit is not None and unit in kept_units and self._is_repeat(chunk):
@@ -363,11 +366,16 @@ class Searcher:
             return None
         return ini.repeat_of or ini.id
 
+    def _original(self, row: int) -> str:
+        c = self.meta.chunks[row]
+        return self.meta.texts[c.document_id][c.char_start : c.char_end]
+
     def query_terms(self, query: str) -> list[str]:
         """Folded content words of the query, for highlighting (single kana dropped)."""
         terms = []
-        for _s, _e, _tok in self.tokenizer.spans(fold(query)):
-            surface = fold(query)[_s:_e].lower()
+        folded = fold(query)
+        for _s, _e, _tok in self.tokenizer.spans(folded):
+            surface = folded[_s:_e].lower()
             if len(surface) >= 2 or (surface and ord(surface[0]) >= 0x4E00):
                 terms.append(surface)
         return sorted(set(terms), key=lambda t: (-len(t), t))
@@ -410,7 +418,7 @@ class Searcher:
             section_id=chunk.section_id,
             text=text,
             search_text=chunk.text,
-            highlights=highlight_spans(text, terms),
+            highlights=highlight_spans(text, terms, self._mapped(row)),
             source={
                 "file": doc["file"],
                 "char_start": chunk.char_start,

@@ -65,8 +65,9 @@ def _hit_line(n: int, h: Any, width: int = 160) -> str:
     rating = ""
     if ini and ini["ratings"]:
         rating = " [" + " ".join(f"{r['year'] or ''}{':' if r['year'] else ''}{r['value']}" for r in ini["ratings"]) + "]"
-    snippet = _highlighted(h.text, h.highlights)
-    snippet = " ".join(snippet.split())[:width]
+    from index.answer import quote_of
+
+    snippet = quote_of(_highlighted(h.text, h.highlights))[:width]
     return f"{n:2d}. {h.city} | {label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({h.document_id} L{h.source['line_start']}, score {h.score:.4f})"
 
 
