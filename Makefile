@@ -19,13 +19,27 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+DATA ?= var
+RECORDS := $(DATA)/records/documents.json
+INDEX := $(DATA)/index/manifest.json
+INGEST_SRC := $(wildcard corpora/* ingest/*.py ingest/parsers/*.py)
+INDEX_SRC := $(wildcard index/build.py index/tokenize.py index/model.py index/store.py)
+
+# Re-ingest / rebuild only when the corpus or the code that shapes the records changed.
+# A document that cannot be read is reported and skipped; the others are still served.
+$(RECORDS): $(STAMP) $(INGEST_SRC)
+	$(RS) ingest || echo "warning: some documents were skipped (see the errors above)"
+	test -f $(RECORDS)
+
+$(INDEX): $(RECORDS) $(INDEX_SRC)
+	$(RS) build
+
 ingest: setup
 	$(RS) ingest
 
-build: ingest
-	$(RS) build
+build: $(INDEX)
 
-run: build
+run: $(INDEX)
 	$(RS) serve --host $(HOST) --port $(PORT)
 
 serve: setup
@@ -39,10 +53,10 @@ test: setup
 test-all: setup
 	$(PY) -m pytest
 
-eval: build
+eval: $(INDEX)
 	$(RS) eval
 
-bench: build
+bench: $(INDEX)
 	$(PY) -m eval.bench
 
 clean:

@@ -1,8 +1,11 @@
 """Ranking metrics over chunking-independent judgments (pure functions).
 
-A judgment is a distinctive substring of the relevant passage; a hit matches it when the
-substring occurs in the hit's folded, whitespace-free text. Each judgment earns its gain
-once (at its first matching rank), so overlapping chunks of one passage don't inflate scores.
+A judgment is a distinctive substring of the relevant passage (a "nugget"); a hit matches
+it when the substring occurs in the hit's folded, whitespace-free text. Each judgment earns
+its gain once, at the first rank where it is found, so overlapping chunks of one passage
+don't inflate scores; a hit that contains several judged passages earns all of them (the
+reader sees them all). Because several nuggets may share a rank, DCG can exceed the
+one-nugget-per-rank ideal; nDCG is capped at 1.
 """
 
 from __future__ import annotations
@@ -39,14 +42,13 @@ def ndcg_at_k(matches: list[list[int]], judgments: Sequence[Judgment], k: int = 
     credited: set[int] = set()
     dcg = 0.0
     for rank, ms in enumerate(matches[:k], 1):
-        new = [m for m in ms if m not in credited]
-        if new:
-            g = max(judgments[m].grade for m in new)
-            credited.update(new)
-            dcg += (2**g - 1) / math.log2(rank + 1)
+        for m in ms:
+            if m not in credited:
+                credited.add(m)
+                dcg += (2 ** judgments[m].grade - 1) / math.log2(rank + 1)
     ideal = sorted((j.grade for j in judgments), reverse=True)[:k]
     idcg = sum((2**g - 1) / math.log2(r + 1) for r, g in enumerate(ideal, 1))
-    return dcg / idcg if idcg > 0 else 0.0
+    return min(1.0, dcg / idcg) if idcg > 0 else 0.0
 
 
 def recall_at_k(matches: list[list[int]], judgments: Sequence[Judgment], k: int = 10) -> float:

@@ -220,6 +220,11 @@ class Searcher:
                 )
         return q
 
+    def cities_named_in(self, query: str) -> tuple[str, ...]:
+        """Corpus cities the query names (「昭島市の…」, also without 市: 「狛江の…」)."""
+        folded = fold(query)
+        return tuple(c for c in self.cities if c in folded or (len(c) > 2 and c.removesuffix("市") in folded))
+
     def _mask(self, f: Filters) -> np.ndarray | None:
         if not f.active():
             return None
@@ -270,6 +275,10 @@ class Searcher:
         q = self.validate(query, k, mode, filters)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        if not filters.city and self.settings.implicit_city_filter:
+            named = self.cities_named_in(q)
+            if named:
+                filters = Filters(named, filters.kind, filters.fiscal_year, filters.rating)
         mask = self._mask(filters)
         n_side = max(k * self.settings.overfetch, 50)
         lex: list[tuple[int, float]] = []

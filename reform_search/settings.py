@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, le=1000)
     dense_weight: float = Field(default=1.0, ge=0, le=10)
     lexical_weight: float = Field(default=1.0, ge=0, le=10)
+    implicit_city_filter: bool = Field(
+        default=True, description="A query naming corpus cities (「昭島市の…」) searches only those cities"
+    )
     city_coverage_window: int = Field(
         default=30, ge=0, le=500, description="A city ranked within this many results is kept in the top k (0 = off)"
     )
