@@ -1,0 +1,46 @@
+"""`reform-search search/compare/ask` against the fixture index (real model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reform_search.cli import main
+from reform_search.settings import get_settings
+
+
+@pytest.fixture()
+def fixture_env(fixture_settings, built_index: Path, monkeypatch):
+    monkeypatch.setenv("REFORM_SEARCH_DATA_DIR", str(fixture_settings.data_dir))
+    monkeypatch.setenv("REFORM_SEARCH_CORPUS_DIR", str(fixture_settings.corpus_dir))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_search_json_queries_file_and_text(fixture_env, tmp_path, capsys):
+    assert main(["search", "RPAの導入", "--k", "3", "--json", "--city", "昭島市"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 3 and {h["city"] for h in hits} == {"昭島市"}
+    assert {"chunk_id", "score", "city", "document_id", "heading_path", "initiative", "text"} <= set(hits[0])
+    queries = tmp_path / "q.txt"
+    queries.write_text("RPAの導入\n\n公共施設マネジメント\n", encoding="utf-8")
+    assert main(["search", "--queries", str(queries), "--k", "2"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["query"] for r in rows] == ["RPAの導入", "公共施設マネジメント"]
+    assert all(r["took_ms"] > 0 and len(r["results"]) == 2 for r in rows)
+    assert main(["search", "RPAの導入", "--k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert " 1. " in out and ("【RPA】" in out or "【ＲＰＡ】" in out)
+
+
+def test_compare_ask_and_errors(fixture_env, capsys):
+    assert main(["compare", "RPAの導入", "--per-city", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("■ ") >= 3
+    assert main(["ask", "狛江市はRPAでどれくらいの時間を削減したか"]) == 0
+    assert "[1]" in capsys.readouterr().out
+    assert main(["search", "RPA", "--city", "大阪市"]) == 2
+    assert "allowed" in capsys.readouterr().err
