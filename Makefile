@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run ingest build serve test test-all eval bench clean
+.PHONY: setup run ingest build serve test test-all eval bench clean browser-deps
 
 setup: $(STAMP)
 
@@ -45,8 +45,14 @@ run: $(INDEX)
 serve: setup
 	$(RS) serve --host $(HOST) --port $(PORT)
 
+# Headless Chromium for the browser tests (Debian's package: a Playwright browser download is
+# not possible offline) and a Japanese font so screenshots are readable. Idempotent.
+browser-deps:
+	command -v chromium >/dev/null && fc-list :lang=ja 2>/dev/null | grep -q . || \
+	  (apt-get update && apt-get install -y chromium fonts-ipafont-gothic)
+
 # Default suite: unit tests plus end-to-end tests on small fixtures with the real model.
-test: setup
+test: setup browser-deps
 	$(PY) -m pytest -m "not slow"
 
 # Everything, including the full-corpus index tests.

@@ -189,6 +189,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     app.include_router(router, dependencies=[Depends(require_key)])
     app.include_router(chat_router, dependencies=[Depends(require_key)])
+    from search_api.ui import mount_ui; mount_ui(app)  # noqa: E702 - web UI (HTML pages, no API key)
     return app
 
 
