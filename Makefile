@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 DATA ?= var
 RECORDS := $(DATA)/records/documents.json
-INDEX := $(DATA)/index/manifest.json
+INDEX := $(DATA)/index/CURRENT
 INGEST_SRC := $(wildcard corpora/* ingest/*.py ingest/parsers/*.py)
 INDEX_SRC := $(wildcard index/build.py index/tokenize.py index/model.py index/store.py)
 

@@ -1,16 +1,13 @@
 """Index build: records → BM25 over fugashi tokens, FAISS over passage embeddings, metadata.
 
-Written to a temporary directory beside the target and renamed into place, so a crash
-never leaves a half-written index where the searcher looks.
+`build_index` writes one index directory; index.publish turns it into a validated,
+current snapshot.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +21,7 @@ from ingest.pipeline import Records
 from ingest.records import Chunk
 from index.store import BM25_DIR, FAISS_FILE, INDEX_FORMAT, MANIFEST, META_DB, write_meta
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
+from reform_search.errors import IndexError_
 from reform_search.settings import Settings
 
 Progress = Callable[[str], None]
@@ -81,9 +79,35 @@ class BuildReport:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
+def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Vectors of the previous snapshot keyed by embedded text, if it used the same model setup."""
+    import faiss
+
+    from index.store import read_manifest, read_meta
+
+    if previous is None or not (previous / MANIFEST).is_file():
+        return {}
+    try:
+        old = read_manifest(previous)
+        keys = ("name", "document_prompt", "dtype", "embed_context", "dimension")
+        if any(old["model"].get(k) != model.get(k) for k in keys):
+            return {}
+        meta = read_meta(previous / META_DB)
+        index = faiss.read_index(str(previous / FAISS_FILE))
+    except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
+        return {}  # an unreadable previous snapshot just means embedding everything
+    if index.ntotal != len(meta.chunks):
+        return {}
+    return {context_text(c, model["embed_context"]): index.reconstruct(n) for n, c in enumerate(meta.chunks)}
+
+
 def build_index(records: Records, settings: Settings, out_dir: Path, progress: Progress | None = None,
-                encoder: Any = None) -> BuildReport:
-    """Build every part of the index for `records` into `out_dir` (replaced atomically)."""
+                encoder: Any = None, previous: Path | None = None) -> BuildReport:
+    """Write every part of the index for `records` into the new directory `out_dir`.
+
+    Chunks whose embedded text is unchanged since the `previous` snapshot (same model,
+    prompt, dtype) reuse its vectors, so adding one document embeds only that document.
+    """
     import faiss
 
     from index.model import load_encoder, resolve_model
@@ -99,6 +123,14 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     if encoder is None:
         encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
     timings["load_model"] = time.perf_counter() - t
+    model_info = {
+        "name": spec.name,
+        "dimension": int(encoder.dim),
+        "query_prompt": spec.query_prompt,
+        "document_prompt": spec.document_prompt,
+        "dtype": settings.model_dtype,
+        "embed_context": settings.embed_context,
+    }
 
     t = time.perf_counter()
     tok_spec = TokenizerSpec(settings.tokenizer_form, settings.tokenizer_drop_pos)
@@ -109,6 +141,11 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     say(f"BM25 over {len(chunks)} chunks, vocabulary {len(bm25.vocab_dict)} in {timings['lexical']:.1f}s")
 
     t = time.perf_counter()
+    texts = [context_text(c, settings.embed_context) for c in chunks]
+    cached = reusable_vectors(previous, model_info)
+    todo = [n for n, text in enumerate(texts) if text not in cached]
+    if cached:
+        say(f"reusing {len(texts) - len(todo)} vectors from {previous.name if previous else ''}; embedding {len(todo)}")
     last = [0.0]
 
     def on_batch(done: int, total: int) -> None:
@@ -118,55 +155,42 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
             rate = done / max(now - t, 1e-9)
             say(f"embedding {done}/{total} chunks ({rate:.1f}/s)")
 
-    texts = [context_text(c, settings.embed_context) for c in chunks]
-    vectors = encoder.encode_documents(texts, batch_size=settings.encode_batch_size, progress=on_batch)
+    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for n, text in enumerate(texts):
+        if text in cached:
+            vectors[n] = cached[text]
+    if todo:
+        fresh = encoder.encode_documents([texts[n] for n in todo], batch_size=settings.encode_batch_size,
+                                         progress=on_batch)
+        vectors[todo] = fresh
     timings["embed"] = time.perf_counter() - t
 
     t = time.perf_counter()
     index, faiss_kind = make_faiss(vectors, settings.ann_threshold)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
-        faiss.write_index(index, str(tmp / FAISS_FILE))
-        bm25.save(str(tmp / BM25_DIR), show_progress=False)
-        write_meta(tmp / META_DB, records.documents, records.texts, records.initiatives, records.sections, chunks)
-        manifest = {
-            "format": INDEX_FORMAT,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "model": {
-                "name": spec.name,
-                "dimension": int(vectors.shape[1]),
-                "query_prompt": spec.query_prompt,
-                "document_prompt": spec.document_prompt,
-                "dtype": settings.model_dtype,
-                "embed_context": settings.embed_context,
-            },
-            "tokenizer": tok_spec.describe(),
-            "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "method": "lucene",
-                     "lexical_context": settings.lexical_context, "vocabulary": len(bm25.vocab_dict)},
-            "faiss": {"type": faiss_kind, "ntotal": int(index.ntotal)},
-            "corpus_hash": corpus_hash(records.documents),
-            "counts": {
-                "documents": len(records.documents),
-                "initiatives": len(records.initiatives),
-                "sections": len(records.sections),
-                "chunks": len(chunks),
-            },
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        _swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    out_dir.mkdir(parents=True, exist_ok=True)
+    faiss.write_index(index, str(out_dir / FAISS_FILE))
+    bm25.save(str(out_dir / BM25_DIR), show_progress=False)
+    write_meta(out_dir / META_DB, records.documents, records.texts, records.initiatives, records.sections, chunks)
+    manifest = {
+        "format": INDEX_FORMAT,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": model_info,
+        "tokenizer": tok_spec.describe(),
+        "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "method": "lucene",
+                 "lexical_context": settings.lexical_context, "vocabulary": len(bm25.vocab_dict)},
+        "faiss": {"type": faiss_kind, "ntotal": int(index.ntotal)},
+        "corpus_hash": corpus_hash(records.documents),
+        "documents": {d["id"]: d["sha256"] for d in records.documents},
+        "counts": {
+            "documents": len(records.documents),
+            "initiatives": len(records.initiatives),
+            "sections": len(records.sections),
+            "chunks": len(chunks),
+            "embedded": len(todo),
+            "reused_vectors": len(texts) - len(todo),
+        },
+    }
+    # The manifest is written last: a directory without one is never a valid index.
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     timings["write"] = time.perf_counter() - t
     return BuildReport(out_dir, len(chunks), timings, manifest)
-
-
-def _swap_into_place(tmp: Path, out_dir: Path) -> None:
-    old = out_dir.with_name(out_dir.name + ".previous")
-    if old.exists():
-        shutil.rmtree(old)
-    if out_dir.exists():
-        os.rename(out_dir, old)
-    os.rename(tmp, out_dir)
-    shutil.rmtree(old, ignore_errors=True)

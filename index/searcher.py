@@ -138,7 +138,9 @@ class Searcher:
 
         from index.model import load_encoder, resolve_model
 
-        index_dir = index_dir or settings.index_dir
+        from index.snapshots import SnapshotStore
+
+        index_dir = index_dir or SnapshotStore(settings.index_dir).require_current()
         manifest = read_manifest(index_dir)
         spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
         built = manifest["model"]

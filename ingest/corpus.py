@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -138,3 +139,62 @@ def read_document(corpus_dir: Path, meta: DocumentMeta) -> str:
     if len(_CONTROL.findall(text[:65536])) > 64:
         raise DocumentError(str(path), "file looks binary (many control characters)")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_text(data: bytes, name: str) -> None:
+    if not data.strip():
+        raise DocumentError(name, "file is empty")
+    if b"\x00" in data[:65536]:
+        raise DocumentError(name, "file is binary (contains NUL bytes), expected UTF-8 text")
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DocumentError(name, f"not UTF-8 text (byte {e.start}: {e.reason}); convert it to UTF-8") from e
+
+
+def add_document(corpus_dir: Path, source: Path, *, city: str, kind: str, fiscal_years: list[int],
+                 title: str | None = None, doc_id: str | None = None, parser: str | None = None,
+                 source_url: str | None = None) -> DocumentMeta:
+    """Validate `source` and its metadata, copy it into the corpus and append it to the manifest.
+
+    Nothing is written unless everything is valid; the manifest is replaced atomically.
+    """
+    if not source.is_file():
+        raise DocumentError(str(source), "no such file")
+    data = source.read_bytes()
+    _check_text(data, str(source))
+    existing = load_manifest(corpus_dir)
+    stem = re.sub(r"[^a-z0-9]+", "-", source.stem.lower()).strip("-") or "document"
+    if not fiscal_years:
+        raise CorpusError("give at least one fiscal year (--year 2024)")
+    try:
+        entry = ManifestEntry(
+            id=doc_id or f"{stem}-{min(fiscal_years)}",
+            city=city,
+            title=title or source.stem,
+            kind=kind,
+            fiscal_years=fiscal_years,
+            file=source.name,
+            parser=parser,
+            source_url=source_url,
+        )
+    except ValidationError as e:
+        raise CorpusError("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())) from e
+    if any(m.id == entry.id for m in existing):
+        raise CorpusError(f"document id {entry.id!r} is already in the manifest; pass another --id")
+    target = corpus_dir / entry.file
+    if target.exists() and target.read_bytes() != data:
+        raise CorpusError(f"{target} already exists with other content; rename the file")
+    if any(m.file == entry.file for m in existing):
+        raise CorpusError(f"{entry.file} is already listed in the manifest")
+    raw = json.loads((corpus_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    raw["documents"].append(entry.model_dump(exclude_none=True))
+    Manifest.model_validate(raw)
+    if not target.exists():
+        tmp_file = corpus_dir / f".{entry.file}.tmp"
+        tmp_file.write_bytes(data)
+        os.replace(tmp_file, target)
+    tmp = corpus_dir / f".{MANIFEST_NAME}.tmp"
+    tmp.write_text(json.dumps(raw, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, corpus_dir / MANIFEST_NAME)
+    return next(m for m in load_manifest(corpus_dir) if m.id == entry.id)

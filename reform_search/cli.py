@@ -39,6 +39,25 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if result.errors else 0
 
 
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from ingest.corpus import add_document
+
+    meta = add_document(
+        settings.corpus_dir, Path(args.file), city=args.city, kind=args.kind, fiscal_years=args.year or [],
+        title=args.title, doc_id=args.id, parser=args.parser, source_url=args.url,
+    )
+    _err(f"added {meta.id} ({meta.city}, {meta.kind}, {list(meta.fiscal_years)}) to {settings.corpus_dir}")
+    if args.no_build:
+        _err("run `reform-search ingest && reform-search build` to index it")
+        return 0
+    status = cmd_ingest(args, settings)
+    from reform_search.cli_search import cmd_build
+
+    return cmd_build(args, settings) or status
+
+
 def _initiative_json(i: Any) -> dict[str, Any]:
     d = i.to_dict()
     d["ratings"] = [{"year": r["year"], "value": r["value"], "label": r["label"]} for r in d["ratings"]]
@@ -72,6 +91,7 @@ def _commands() -> dict[str, Command]:
     return {
         "ingest": cmd_ingest,
         "initiatives": cmd_initiatives,
+        "add": cmd_add,
         **cli_search.COMMANDS,
     }
 
@@ -83,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     ini = sub.add_parser("initiatives", help="list the recognized initiatives")
     ini.add_argument("--city", action="append", help="only this city (repeatable)")
     ini.add_argument("--json", action="store_true", help="machine-readable output")
+    add = sub.add_parser("add", help="add a document to the corpus (validated), then ingest and build")
+    add.add_argument("file")
+    add.add_argument("--city", required=True)
+    add.add_argument("--kind", required=True, help="progress_report, department_policy, evaluation_report, reform_plan, other")
+    add.add_argument("--year", action="append", type=int, help="fiscal year (repeatable), e.g. 2025")
+    add.add_argument("--title")
+    add.add_argument("--id", help="document id (default: from the file name and year)")
+    add.add_argument("--parser", help="structure parser (default: generic)")
+    add.add_argument("--url", help="source URL")
+    add.add_argument("--no-build", action="store_true", help="only validate, copy and register")
     from reform_search import cli_search
 
     cli_search.add_parsers(sub)

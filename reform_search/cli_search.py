@@ -48,14 +48,17 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from index.build import build_index
+    from index.publish import publish
     from ingest.pipeline import load_records
 
     records = load_records(settings.records_dir)
     t = time.perf_counter()
-    report = build_index(records, settings, settings.index_dir, progress=_err)
+    report = publish(records, settings, progress=_err)
     split = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
-    _err(f"index with {report.chunks} chunks built in {time.perf_counter() - t:.1f}s ({split}) → {report.path}")
+    counts = report.manifest["counts"]
+    _err(f"index with {report.chunks} chunks ({counts['embedded']} embedded, {counts['reused_vectors']} reused) "
+         f"built in {time.perf_counter() - t:.1f}s ({split}) → {report.path}")
+    _err("a running server picks it up with `reform-search reload`")
     return 0
 
 
@@ -159,6 +162,59 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if a.answerable else 1
 
 
+def _admin_call(settings: Settings, path: str) -> dict[str, Any]:
+    import httpx
+
+    headers = {"X-Admin-Key": settings.admin_key} if settings.admin_key else {}
+    url = f"http://{settings.host}:{settings.port}{path}"
+    try:
+        r = httpx.post(url, headers=headers, timeout=300)
+    except httpx.HTTPError as e:
+        raise ReformSearchError(f"no server answered at {url} ({e}); it will load the current snapshot when started")
+    if r.status_code != 200:
+        raise ReformSearchError(f"{url}: {r.status_code} {r.text[:500]}")
+    return r.json()
+
+
+def cmd_reload(args: argparse.Namespace, settings: Settings) -> int:
+    out = _admin_call(settings, "/admin/reload")
+    _err(f"serving snapshot {out['serving']['snapshot']} ({out['serving']['chunks']} chunks)")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from index.snapshots import SnapshotStore
+
+    store = SnapshotStore(settings.index_dir)
+    with store.lock():
+        snap = store.rollback()
+    _err(f"current snapshot is now {snap.name}")
+    if args.no_reload:
+        return 0
+    try:
+        cmd_reload(args, settings)
+    except ReformSearchError as e:
+        _err(f"note: {e}")
+    return 0
+
+
+def cmd_snapshots(args: argparse.Namespace, settings: Settings) -> int:
+    from index.snapshots import SnapshotStore
+    from index.store import read_manifest
+
+    store = SnapshotStore(settings.index_dir)
+    cur, prev = store.current(), store.previous()
+    for snap in store.snapshots():
+        try:
+            m = read_manifest(snap)
+            info = f"{m['counts']['chunks']} chunks, {m['model']['name']}, built {m['created']}"
+        except ReformSearchError as e:
+            info = f"unreadable: {e}"
+        mark = "current " if snap == cur else "previous" if snap == prev else "        "
+        print(f"{mark} {snap.name}  {info}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.run import main as eval_main
 
@@ -194,6 +250,10 @@ def add_parsers(sub: Any) -> None:
     v = sub.add_parser("serve", help="start the API and web UI")
     v.add_argument("--host", default=None, help="default 127.0.0.1 (REFORM_SEARCH_HOST)")
     v.add_argument("--port", type=int, default=None, help="default 8000 (REFORM_SEARCH_PORT)")
+    sub.add_parser("reload", help="tell the running server to serve the current snapshot")
+    rb = sub.add_parser("rollback", help="serve the previous snapshot again")
+    rb.add_argument("--no-reload", action="store_true", help="only move the pointer")
+    sub.add_parser("snapshots", help="list index snapshots")
     e = sub.add_parser("eval", help="evaluate retrieval on the judged query set")
     e.add_argument("--queries", help="judged queries JSONL (default: eval/queries.jsonl)")
     e.add_argument("--json", action="store_true", help="print metrics as JSON")
@@ -208,4 +268,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "ask": cmd_ask,
     "serve": cmd_serve,
+    "reload": cmd_reload,
+    "rollback": cmd_rollback,
+    "snapshots": cmd_snapshots,
 }

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"
     )
 
+    snapshot_keep: int = Field(default=3, ge=2, le=100, description="Index snapshots kept (current and previous always)")
+    admin_key: str | None = Field(default=None, description="If set, required (X-Admin-Key) by /admin endpoints")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     api_key: str | None = Field(default=None, description="If set, required as Bearer token or X-API-Key (not on health checks)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.settings = settings
     app.state.searcher = searcher
     app.state.load_error = None
+    app.state.reload_lock = asyncio.Lock()
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["*"])
@@ -184,12 +186,15 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return {"status": "ready", "chunks": len(s.meta.chunks), "model": s.manifest["model"]["name"],
                 "built": s.manifest["created"]}
 
+    from search_api.admin import router as admin_router
     from search_api.chat import router as chat_router
     from search_api.routes import router
+    from search_api.ui import mount_ui
 
     app.include_router(router, dependencies=[Depends(require_key)])
     app.include_router(chat_router, dependencies=[Depends(require_key)])
-    from search_api.ui import mount_ui; mount_ui(app)  # noqa: E702 - web UI (HTML pages, no API key)
+    app.include_router(admin_router)
+    mount_ui(app)  # HTML pages call the searcher server-side, so they need no API key
     return app
 
 

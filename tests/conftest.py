@@ -33,7 +33,7 @@ def fixture_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def built_index(fixture_settings: Settings, encoder: Any) -> Path:
-    from index.build import build_index
+    from index.publish import publish
     from ingest.chunking import ChunkParams
     from ingest.pipeline import load_records, run_ingest, write_records
 
@@ -41,8 +41,8 @@ def built_index(fixture_settings: Settings, encoder: Any) -> Path:
     result = run_ingest(s.corpus_dir, ChunkParams(s.chunk_target_chars, s.chunk_max_chars, s.chunk_overlap_chars))
     assert not result.errors, result.errors
     write_records(result, s.records_dir)
-    build_index(load_records(s.records_dir), s, s.index_dir, encoder=encoder)
-    return s.index_dir
+    report = publish(load_records(s.records_dir), s, encoder=encoder)
+    return report.path
 
 
 @pytest.fixture(scope="session")

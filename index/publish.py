@@ -1,0 +1,59 @@
+"""Build → validate → make current: the only way a new index reaches the searcher."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+from index.build import BuildReport, build_index
+from index.snapshots import SnapshotStore
+from ingest.pipeline import Records
+from reform_search.errors import IndexError_
+from reform_search.settings import Settings
+
+
+def canary_query(searcher: Any) -> str:
+    """A query the index must answer: the title of its first initiative (or first chunk)."""
+    inits = sorted(searcher.meta.initiatives.values(), key=lambda i: i.id)
+    if inits and inits[0].title.strip():
+        return inits[0].title.strip()[:100]
+    return searcher.meta.chunks[0].text[:40]
+
+
+def validate_snapshot(path: Any, settings: Settings, encoder: Any) -> Any:
+    """Open the snapshot (all parts must agree with its manifest) and run a canary query."""
+    from index.searcher import Searcher
+
+    searcher = Searcher.open(settings, index_dir=path, encoder=encoder)
+    query = canary_query(searcher)
+    if not searcher.search(query, k=3).hits:
+        raise IndexError_(f"snapshot {path.name} failed its canary query {query!r}")
+    return searcher
+
+
+def publish(records: Records, settings: Settings, progress: Callable[[str], None] | None = None,
+            encoder: Any = None) -> BuildReport:
+    """Build a new snapshot beside the served one, validate it, then switch CURRENT to it."""
+    from index.model import load_encoder, resolve_model
+
+    say = progress or (lambda _m: None)
+    store = SnapshotStore(settings.index_dir)
+    with store.lock():
+        store.prune(settings.snapshot_keep)  # also clears what a killed build left behind
+        if encoder is None:
+            spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
+            encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
+        staging = store.staging_dir()
+        try:
+            report = build_index(records, settings, staging, progress, encoder, previous=store.current())
+            validate_snapshot(staging, settings, encoder)
+            snapshot = store.commit(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        store.set_current(snapshot)
+        pruned = store.prune(settings.snapshot_keep)
+        say(f"snapshot {snapshot.name} is current" + (f"; pruned {len(pruned)} old" if pruned else ""))
+    report.path = snapshot
+    return report

@@ -1,0 +1,55 @@
+"""Admin endpoints: hot-swap to the current snapshot without dropping requests."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+
+from index.searcher import Searcher
+from reform_search.errors import IndexError_
+from search_api.app import ApiError
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+def require_admin(request: Request, x_admin_key: Annotated[str | None, Header()] = None) -> None:
+    expected = request.app.state.settings.admin_key
+    if expected and not hmac.compare_digest((x_admin_key or "").encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong admin key (X-Admin-Key)")
+
+
+def _describe(s: Searcher | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"snapshot": s.index_dir.name, "chunks": len(s.meta.chunks), "built": s.manifest["created"]}
+
+
+@router.get("/snapshot", dependencies=[Depends(require_admin)])
+def snapshot(request: Request) -> dict[str, Any]:
+    return {"serving": _describe(request.app.state.searcher)}
+
+
+@router.post("/reload", dependencies=[Depends(require_admin)])
+async def reload(request: Request) -> dict[str, Any]:
+    """Load the current snapshot, then swap it in; requests in flight finish on the old one."""
+    state = request.app.state
+    lock: asyncio.Lock = state.reload_lock
+    async with lock:
+        old: Searcher | None = state.searcher
+        settings = state.settings
+
+        def load() -> Searcher:
+            same_model = old is not None and old.manifest["model"]["name"] == settings.model
+            return Searcher.open(settings, encoder=old.encoder if same_model else None)
+
+        try:
+            new = await run_in_threadpool(load)
+        except IndexError_ as e:
+            raise ApiError(409, "reload_failed", f"{e}; still serving the previous snapshot") from e
+        state.searcher = new
+        state.load_error = None
+    return {"serving": _describe(new), "replaced": _describe(old)}
