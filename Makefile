@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run ingest build serve test test-all eval bench clean browser-deps
+.PHONY: setup run ingest build serve test test-all stress eval bench clean browser-deps
 
 setup: $(STAMP)
 
@@ -53,11 +53,15 @@ browser-deps:
 
 # Default suite: unit tests plus end-to-end tests on small fixtures with the real model.
 test: setup browser-deps
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow and not stress"
 
-# Everything, including the full-corpus index tests.
-test-all: setup
-	$(PY) -m pytest
+# Everything except the stress runs.
+test-all: setup browser-deps
+	$(PY) -m pytest -m "not stress"
+
+# Load during a hot swap and repeated kill -9 of builds (prints its measurements).
+stress: setup
+	$(PY) -m pytest -m stress -s
 
 eval: $(INDEX)
 	$(RS) eval

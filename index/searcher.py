@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -21,6 +22,7 @@ from reform_search.settings import Settings
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 1000
+COMPARE_POOL = 60  # ranked rows a comparison picks each city's best initiatives from
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,15 @@ class SearchResult:
 
 
 @dataclass
+class _Ranking:
+    rows: list[tuple[int, float]]
+    lex: dict[int, float]
+    den: dict[int, float]
+    qvec: np.ndarray | None
+    timings: dict[str, float]
+
+
+@dataclass
 class CityGroup:
     city: str
     hits: list[Hit]
@@ -127,6 +138,7 @@ class Searcher:
         # Per-chunk derived forms are pure functions of the row: cache them across queries.
         self._grams = lru_cache(maxsize=50_000)(lambda row: char_ngrams(self.meta.chunks[row].text))
         self._mapped = lru_cache(maxsize=20_000)(lambda row: search_form(self._original(row)))
+        self._encode_lock = threading.Lock()
         self._init_filters()
 
     # ---- loading -------------------------------------------------------------------------
@@ -268,14 +280,12 @@ class Searcher:
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
     def encode_query(self, query: str) -> np.ndarray:
-        return self.encoder.encode_queries([query])[0]
+        # One forward pass at a time: concurrent requests would oversubscribe the cores.
+        with self._encode_lock:
+            return self.encoder.encode_queries([query])[0]
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-               collapse: bool = True) -> SearchResult:
-        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them by RRF."""
-        filters = filters or Filters()
-        q = self.validate(query, k, mode, filters)
-        t0 = time.perf_counter()
+    def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool) -> "_Ranking":
+        """Ranked rows (no Hit objects yet): over-fetch each side, fuse, collapse, cover cities."""
         timings: dict[str, float] = {}
         if not filters.city and self.settings.implicit_city_filter:
             named = self.cities_named_in(q)
@@ -305,10 +315,35 @@ class Searcher:
             )
         else:
             fused = lex or den
-        lex_scores, den_scores = dict(lex), dict(den)
-        hits = self._shape(q, fused, k, lex_scores, den_scores, qvec, collapse)
+        ranked = self._collapsed(fused, max(k, self.settings.city_coverage_window), collapse)
+        rows = self._cover_cities(ranked, k)
         timings["fuse"] = (time.perf_counter() - t) * 1000
-        return SearchResult(q, hits, (time.perf_counter() - t0) * 1000, timings)
+        return _Ranking(rows, dict(lex), dict(den), qvec, timings)
+
+    def _hits(self, q: str, ranking: "_Ranking", rows: list[tuple[int, float]]) -> list[Hit]:
+        terms = self.query_terms(q)
+        out = []
+        for row, score in rows:
+            dense_score = ranking.den.get(row)
+            if dense_score is None and ranking.qvec is not None:
+                dense_score = self.dense_score(row, ranking.qvec)
+            out.append(self.hit(row, score, dense_score, ranking.lex.get(row), terms))
+        return out
+
+    def dense_score(self, row: int, qvec: np.ndarray) -> float:
+        return float(np.dot(self.dense.reconstruct(row), qvec))
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+               collapse: bool = True) -> SearchResult:
+        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them by RRF."""
+        filters = filters or Filters()
+        q = self.validate(query, k, mode, filters)
+        t0 = time.perf_counter()
+        ranking = self._rank(q, k, mode, filters, collapse)
+        t = time.perf_counter()
+        hits = self._hits(q, ranking, ranking.rows)
+        ranking.timings["shape"] = (time.perf_counter() - t) * 1000
+        return SearchResult(q, hits, (time.perf_counter() - t0) * 1000, ranking.timings)
 
     # ---- shaping -------------------------------------------------------------------------
 
@@ -354,18 +389,6 @@ class Searcher:
             top[n] = (row, score)
             present[n] = c
         return top
-
-    def _shape(self, query: str, fused: list[tuple[int, float]], k: int, lex: dict[int, float],
-               den: dict[int, float], qvec: np.ndarray | None, collapse: bool) -> list[Hit]:
-        terms = self.query_terms(query)
-        ranked = self._collapsed(fused, max(k, self.settings.city_coverage_window), collapse)
-        hits: list[Hit] = []
-        for row, score in self._cover_cities(ranked, k):
-            dense_score = den.get(row)
-            if dense_score is None and qvec is not None:
-                dense_score = float(np.dot(self.dense.reconstruct(row), qvec))
-            hits.append(self.hit(row, score, dense_score, lex.get(row), terms))
-        return hits
 
     def _is_repeat(self, chunk: Any) -> bool:
         ini = self.meta.initiatives.get(chunk.initiative_id or "")
@@ -455,18 +478,27 @@ class Searcher:
         if not 1 <= per_city <= 20:
             raise InvalidQuery(f"per_city must be between 1 and 20, not {per_city}")
         threshold = self.settings.compare_min_dense if min_dense is None else min_dense
-        result = self.search(query, k=100, mode="hybrid", filters=filters)
-        groups: dict[str, CityGroup] = {}
+        q = self.validate(query, COMPARE_POOL, "hybrid", filters)
+        ranking = self._rank(q, COMPARE_POOL, "hybrid", filters, collapse=True)
+        picked: dict[str, list[tuple[int, float]]] = {}
+        best: dict[str, float] = {}
         seen_units: set[str] = set()
-        for hit in result.hits:
-            if hit.unit_id in seen_units:
+        for row, score in ranking.rows:
+            chunk = self.meta.chunks[row]
+            unit = self._canonical_unit(chunk) or chunk.section_id or chunk.id
+            if unit in seen_units:
                 continue
-            if (hit.dense_score or 0.0) < threshold:
+            dense = ranking.den.get(row)
+            if dense is None and ranking.qvec is not None:
+                dense = self.dense_score(row, ranking.qvec)
+            if (dense or 0.0) < threshold:
                 continue
-            seen_units.add(hit.unit_id)
-            g = groups.setdefault(hit.city, CityGroup(hit.city, [], hit.score))
-            if len(g.hits) < per_city:
-                g.hits.append(hit)
+            seen_units.add(unit)
+            rows = picked.setdefault(chunk.city, [])
+            best.setdefault(chunk.city, score)
+            if len(rows) < per_city:
+                rows.append((row, score))
+        groups = {c: CityGroup(c, self._hits(q, ranking, rows), best[c]) for c, rows in picked.items()}
         ordered = sorted(groups.values(), key=lambda g: (-g.best_score, g.city))
         return ordered, (time.perf_counter() - t0) * 1000
 

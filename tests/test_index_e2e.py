@@ -123,3 +123,13 @@ def test_manifest_count_mismatch_is_refused(fixture_settings, built_index: Path,
     (broken / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(IndexError_, match="disagree"):
         Searcher.open(fixture_settings, index_dir=broken, encoder=encoder)
+
+
+def test_other_tokenizer_dictionary_is_refused(fixture_settings, built_index: Path, tmp_path: Path, encoder):
+    broken = tmp_path / "index"
+    shutil.copytree(built_index, broken)
+    m = json.loads((broken / "manifest.json").read_text())
+    m["tokenizer"]["dictionary_version"] = "0.0.1"
+    (broken / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexMismatch, match="unidic-lite 0.0.1.*rebuild"):
+        Searcher.open(fixture_settings, index_dir=broken, encoder=encoder)
