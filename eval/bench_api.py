@@ -7,9 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,18 +35,21 @@ def server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[
     import httpx
 
     port = free_port()
+    # The server logs a line per request: send it to a file, never to an unread pipe
+    # (a full pipe blocks the server's event loop).
+    log = tempfile.NamedTemporaryFile(prefix="reform-search-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reform_search.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+                raise RuntimeError(f"server exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                     break
@@ -60,6 +65,8 @@ def server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
 
 
 def _requests(n: int) -> list[tuple[str, dict[str, Any]]]:
