@@ -55,7 +55,7 @@ browser-deps:
 test: setup browser-deps
 	$(PY) -m pytest -m "not slow and not stress"
 
-# Everything except the stress runs.
+# Everything except the stress runs, including the pinned full-corpus quality numbers.
 test-all: setup browser-deps
 	$(PY) -m pytest -m "not stress"
 
