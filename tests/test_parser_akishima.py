@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from ingest.normalize import clean, compact
 from ingest.parsers.akishima import parse
 from ingest.records import DocumentMeta, Initiative, ParsedDocument
+from tests.parser_support import parse_corpus_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / "corpora"
@@ -140,11 +140,7 @@ def test_empty_or_unrelated_text(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def full() -> tuple[str, DocumentMeta, ParsedDocument]:
-    manifest = json.loads((CORPORA / "manifest.json").read_text(encoding="utf-8"))
-    entry = next(d for d in manifest["documents"] if d["id"] == DOC_ID)
-    meta = DocumentMeta.from_dict(entry)
-    original = (CORPORA / meta.file).read_text(encoding="utf-8")
-    return original, meta, parse(original, clean(original), meta)
+    return parse_corpus_file(parse, DOC_ID)
 
 
 def test_counts(full: tuple[str, DocumentMeta, ParsedDocument]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from ingest.normalize import clean, compact
 from ingest.parsers import kodaira
 from ingest.records import DocumentMeta, ParsedDocument
+from tests.parser_support import corpus_meta, parse_corpus_file, parse_text, spans_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_ID = "kodaira-2022-progress"
@@ -128,23 +128,20 @@ UNRATED_EXCERPT = """◇◆検討プログラム◆◇ 具体的な取組への�
 
 
 def _meta() -> DocumentMeta:
-    manifest = json.loads((ROOT / "corpora" / "manifest.json").read_text(encoding="utf-8"))
-    return DocumentMeta.from_dict(next(d for d in manifest["documents"] if d["id"] == DOC_ID))
+    return corpus_meta(DOC_ID)
 
 
 def _parse(text: str) -> ParsedDocument:
-    return kodaira.parse(text, clean(text), _meta())
+    return parse_text(kodaira.parse, text, DOC_ID)
 
 
-def _text(original: str, spans: list[tuple[int, int]]) -> str:
-    return compact("".join(original[s:e] for s, e in spans))
+_text = spans_text
 
 
 @pytest.fixture(scope="module")
 def full() -> tuple[str, ParsedDocument]:
-    meta = _meta()
-    text = (ROOT / "corpora" / meta.file).read_text(encoding="utf-8")
-    return text, kodaira.parse(text, clean(text), meta)
+    text, _meta_, parsed = parse_corpus_file(kodaira.parse, DOC_ID)
+    return text, parsed
 
 
 # --- unit behaviour on excerpts -------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from ingest.normalize import clean, compact
 from ingest.parsers import komae_progress
 from ingest.parsers.komae_progress import split_departments
 from ingest.records import DocumentMeta, ParsedDocument
+from tests.parser_support import corpus_meta, parse_corpus_file, parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_ID = "komae-2022-progress"
@@ -84,20 +84,17 @@ INDICATOR_EXCERPT = """指標
 
 
 def _meta() -> DocumentMeta:
-    manifest = json.loads((ROOT / "corpora" / "manifest.json").read_text(encoding="utf-8"))
-    entry = next(d for d in manifest["documents"] if d["id"] == DOC_ID)
-    return DocumentMeta.from_dict(entry)
+    return corpus_meta(DOC_ID)
 
 
 def _parse(text: str) -> ParsedDocument:
-    return komae_progress.parse(text, clean(text), _meta())
+    return parse_text(komae_progress.parse, text, DOC_ID)
 
 
 @pytest.fixture(scope="module")
 def full() -> tuple[str, ParsedDocument]:
-    meta = _meta()
-    text = (ROOT / "corpora" / meta.file).read_text(encoding="utf-8")
-    return text, komae_progress.parse(text, clean(text), meta)
+    text, _meta_, parsed = parse_corpus_file(komae_progress.parse, DOC_ID)
+    return text, parsed
 
 
 def _covered(text: str, spans: list[tuple[int, int]]) -> str:

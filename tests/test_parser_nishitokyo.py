@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from ingest.normalize import clean, compact
 from ingest.parsers import nishitokyo
 from ingest.records import DocumentMeta, ParsedDocument
+from tests.parser_support import corpus_meta, parse_corpus_file, parse_text, spans_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_ID = "nishitokyo-2024-plan"
@@ -213,23 +213,20 @@ OLD_PLAN_EXCERPT = """１ 第４次行財政改革の検証
 
 
 def _meta() -> DocumentMeta:
-    manifest = json.loads((ROOT / "corpora" / "manifest.json").read_text(encoding="utf-8"))
-    return DocumentMeta.from_dict(next(d for d in manifest["documents"] if d["id"] == DOC_ID))
+    return corpus_meta(DOC_ID)
 
 
 def _parse(text: str) -> ParsedDocument:
-    return nishitokyo.parse(text, clean(text), _meta())
+    return parse_text(nishitokyo.parse, text, DOC_ID)
 
 
-def _text(original: str, spans: list[tuple[int, int]]) -> str:
-    return compact("".join(original[s:e] for s, e in spans))
+_text = spans_text
 
 
 @pytest.fixture(scope="module")
 def full() -> tuple[str, ParsedDocument]:
-    meta = _meta()
-    text = (ROOT / "corpora" / meta.file).read_text(encoding="utf-8")
-    return text, nishitokyo.parse(text, clean(text), meta)
+    text, _meta_, parsed = parse_corpus_file(nishitokyo.parse, DOC_ID)
+    return text, parsed
 
 
 # --- unit behaviour on excerpts -------------------------------------------------------

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.normalize import MappedText, compact
-from ingest.parsers.common import Line, circled_to_int, era_to_year, lines_of, to_original
+from ingest.parsers.common import CIRCLED, Line, circled_to_int, era_to_year, lines_of, to_original
 from ingest.records import DocumentMeta, Initiative, ParsedDocument, Rating, Section
 
-C = "[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"
+C = CIRCLED
 _TOC = re.compile(r"^目\s*次$")
 _TOC_ENTRY = re.compile(r"^(\S.*?)\s+(\d{1,3})$")
 _CHAPTER = re.compile(r"^第\s*(\d+)\s*章\s*(\S.*)$")

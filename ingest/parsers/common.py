@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ingest.normalize import MappedText
 
+CIRCLED = "[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"  # regex class of ①..⑳ ㉑..㊿
 _ERA_BASE = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
 _ERA = re.compile(r"(令和|平成|R|H)\s*(元|\d{1,2})\s*年?")
 

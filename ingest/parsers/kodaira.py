@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from ingest.normalize import MappedText
-from ingest.parsers.common import circled_to_int, era_to_year, lines_of, to_original
+from ingest.parsers.common import CIRCLED, circled_to_int, era_to_year, lines_of, to_original
 from ingest.records import DocumentMeta, Initiative, ParsedDocument, Rating, Section
 
-_CIRCLED = "[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"
+_CIRCLED = CIRCLED
 _PROGRAM = re.compile(rf"^({_CIRCLED})\s*(.*)$")
 _LONE_CIRCLED = re.compile(rf"\s*{_CIRCLED}\s*")
 _DIRECTION = re.compile(r"^方向性\s*\d+\s+\S.*$")
