@@ -19,7 +19,7 @@ def highlight_spans(original: str, terms: list[str], mapped: MappedText | None =
     if not terms or not original:
         return []
     mapped = mapped or search_form(original)
-    hay = mapped.text.lower()
+    hay = mapped.text.lower() if "\u0130" not in mapped.text else "".join(c if c == "\u0130" else c.lower() for c in mapped.text)  # İ lowers to 2 chars
     spans: list[tuple[int, int]] = []
     for term in terms:
         if not term:

@@ -12,8 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from index.searcher import Searcher
 from reform_search.errors import IndexError_
 from search_api.app import ApiError
+from search_api.schemas import ErrorResponse
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], responses={401: {"model": ErrorResponse}})
 
 
 def require_admin(request: Request, x_admin_key: Annotated[str | None, Header()] = None) -> None:
@@ -33,7 +34,7 @@ def snapshot(request: Request) -> dict[str, Any]:
     return {"serving": _describe(request.app.state.searcher)}
 
 
-@router.post("/reload", dependencies=[Depends(require_admin)])
+@router.post("/reload", dependencies=[Depends(require_admin)], responses={409: {"model": ErrorResponse}})
 async def reload(request: Request) -> dict[str, Any]:
     """Load the current snapshot, then swap it in; requests in flight finish on the old one."""
     state = request.app.state

@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         version="0.1.0",
         description="Search and compare Japanese municipal administrative/fiscal-reform initiatives.",
         lifespan=lifespan,
-        responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+        responses={400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
     )
     app.state.settings = settings
     app.state.searcher = searcher
@@ -191,8 +191,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     from search_api.routes import router
     from search_api.ui import mount_ui
 
-    app.include_router(router, dependencies=[Depends(require_key)])
-    app.include_router(chat_router, dependencies=[Depends(require_key)])
+    keyed = {401: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}  # require_key, get_searcher
+    app.include_router(router, dependencies=[Depends(require_key)], responses=keyed)
+    app.include_router(chat_router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(admin_router)
     mount_ui(app)  # HTML pages call the searcher server-side, so they need no API key
     return app

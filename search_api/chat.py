@@ -60,7 +60,12 @@ def stream(cid: str, created: int, content: str, piece: int = 24) -> Iterator[st
     yield "data: [DONE]\n\n"
 
 
-@router.post("/chat/completions", response_model=None)
+_SSE_EVENT = {"type": "object", "required": ["data"], "properties": {
+    "data": {"type": "string", "description": "a chat.completion.chunk as JSON, finally [DONE]"}}}
+
+
+@router.post("/chat/completions", response_model=None,
+             responses={200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}}}})  # with stream: true
 async def chat_completions(body: ChatRequest, searcher: SearcherDep) -> Any:
     """The last user message is the question; the reply is Markdown with quotes and sources."""
     users = [m for m in body.messages if m.role == "user" and _text(m.content).strip()]

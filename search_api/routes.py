@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from index.generate import generated_answer
 from index.qa import Answer
@@ -18,6 +20,7 @@ from search_api.schemas import (
     CompareResponse,
     DocumentOut,
     DocumentsResponse,
+    ErrorResponse,
     FiltersIn,
     HitOut,
     InitiativeOut,
@@ -61,10 +64,13 @@ async def search_get(
     fiscal_year: Annotated[list[int] | None, Query()] = None,
     rating: Annotated[list[str] | None, Query()] = None,
 ) -> SearchResponse:
-    body = SearchRequest.model_validate(
-        {"query": q, "k": k, "mode": mode,
-         "filters": FiltersIn(city=city or [], kind=kind or [], fiscal_year=fiscal_year or [], rating=rating or [])}
-    )
+    try:  # a blank q or too many filter values: 422 like POST /search, not a 500
+        body = SearchRequest.model_validate(
+            {"query": q, "k": k, "mode": mode,
+             "filters": FiltersIn(city=city or [], kind=kind or [], fiscal_year=fiscal_year or [], rating=rating or [])}
+        )
+    except ValidationError as e:
+        raise RequestValidationError([{**err, "loc": ("query", *err["loc"])} for err in e.errors(include_url=False)]) from e
     return await run_search(request, searcher, body)
 
 
@@ -102,7 +108,8 @@ async def answer(body: AnswerRequest, searcher: SearcherDep) -> AnswerResponse:
     return answer_out(a)
 
 
-@router.get("/initiatives/{initiative_id}", response_model=InitiativeOut, tags=["initiatives"])
+@router.get("/initiatives/{initiative_id}", response_model=InitiativeOut, tags=["initiatives"],
+            responses={404: {"model": ErrorResponse}})
 def get_initiative(initiative_id: Annotated[str, Path(max_length=200)], searcher: SearcherDep) -> InitiativeOut:
     ini = searcher.initiative(initiative_id)
     doc = searcher.meta.documents[ini.document_id]
@@ -122,7 +129,8 @@ def get_initiative(initiative_id: Annotated[str, Path(max_length=200)], searcher
     )
 
 
-@router.get("/initiatives/{initiative_id}/similar", response_model=SimilarResponse, tags=["initiatives"])
+@router.get("/initiatives/{initiative_id}/similar", response_model=SimilarResponse, tags=["initiatives"],
+            responses={404: {"model": ErrorResponse}})
 async def similar(
     initiative_id: Annotated[str, Path(max_length=200)],
     searcher: SearcherDep,
