@@ -116,6 +116,18 @@ def _units(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _atoms(seg: str) -> list[tuple[int, int, str]]:
+    """Units of a segment; an HTML entity (&amp;) is one unit standing for its character."""
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for m in _ENTITY.finditer(seg):
+        out.extend((pos + s, pos + e, seg[pos + s : pos + e]) for s, e in _units(seg[pos : m.start()]))
+        out.append((m.start(), m.end(), html.unescape(m.group(0))))
+        pos = m.end()
+    out.extend((pos + s, pos + e, seg[pos + s : pos + e]) for s, e in _units(seg[pos:]))
+    return out
+
+
 def _strip_tags(line: str) -> list[tuple[int, int, str]]:
     """Pieces of a line outside HTML tags: (start, end, replacement or None)."""
     out: list[tuple[int, int, str]] = []
@@ -187,9 +199,8 @@ def clean(original: str, drop_layout: bool = True) -> MappedText:
                     last = "\n"
                 continue
             seg = line[p_start:p_end]
-            seg = html.unescape(seg) if _ENTITY.search(seg) and len(html.unescape(seg)) == len(seg) else seg
-            for u_start, u_end in _units(seg):
-                piece = fold_char(seg[u_start:u_end])
+            for u_start, u_end, unit in _atoms(seg):
+                piece = fold_char(unit)
                 o_start, o_end = line_start + p_start + u_start, line_start + p_start + u_end
                 for ch in piece:
                     if ch.isspace():

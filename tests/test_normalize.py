@@ -63,3 +63,11 @@ def test_empty_and_whitespace():
 def test_circled_number_line_is_not_a_page_number():
     mt = clean("見出し\n⑧\n事業の精査と見直し")
     assert "⑧" in mt.text
+
+
+def test_html_entities_decode_and_map_to_the_entity():
+    original = "A&amp;B&nbsp;課"
+    mt = clean(original)
+    assert mt.text == "A&B 課"
+    s, e = mt.original_span(1, 2)
+    assert original[s:e] == "&amp;"

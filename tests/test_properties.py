@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from index.highlight import highlight_spans, search_form
 from ingest.chunking import ChunkParams, Unit, chunk_unit, pack
-from ingest.normalize import MappedText, _units, clean, fold, fold_char, join_wrapped
+from ingest.normalize import _atoms, MappedText, _units, clean, fold, fold_char, join_wrapped
 
 # database=None: a failure prints its reproducing example; no local example database is replayed.
 PROPS = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -197,13 +197,12 @@ def _is_subsequence(needle: str, hay: str) -> bool:
 
 
 def _first_unit(quoted: str) -> str:
-    s, e = _units(quoted)[0]
-    return quoted[s:e]
+    """What the first source unit stands for (an HTML entity is one unit: &amp; → &)."""
+    return _atoms(quoted)[0][2]
 
 
 def _last_unit(quoted: str) -> str:
-    s, e = _units(quoted)[-1]
-    return quoted[s:e]
+    return _atoms(quoted)[-1][2]
 
 
 @PROPS
