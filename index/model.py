@@ -727,12 +727,16 @@ class Encoder:
         total = len(texts)
         if progress is None or total == 0:
             return self._encode(texts, self.spec.document_prompt, batch_size)
-        group = max(batch_size * 8, 256)  # sentence-transformers sorts by length within a call
-        parts = []
+        # Sort by length across the whole input (as one sentence-transformers call would) so
+        # that reporting progress per group costs no extra padding.
+        order = sorted(range(total), key=lambda i: -len(texts[i]))
+        group = max(batch_size * 8, 256)
+        out = np.zeros((total, self.dim), np.float32)
         for start in range(0, total, group):
-            parts.append(self._encode(texts[start:start + group], self.spec.document_prompt, batch_size))
+            idx = order[start:start + group]
+            out[idx] = self._encode([texts[i] for i in idx], self.spec.document_prompt, batch_size)
             progress(min(start + group, total), total)
-        return np.concatenate(parts)
+        return out
 
 
 def load_encoder(spec: ModelSpec, threads: int = 1, dtype: str = "float32") -> Encoder:
