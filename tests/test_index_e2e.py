@@ -106,9 +106,18 @@ def test_reopen_refuses_other_model(fixture_settings, built_index: Path):
         Searcher.open(other)
 
 
-def test_truncated_faiss_file_is_refused(fixture_settings, built_index: Path, tmp_path: Path, encoder):
+def _copy_with_manifest(built_index: Path, tmp_path: Path, change) -> Path:
+    """A copy of the fixture snapshot whose manifest.json was edited by `change(manifest)`."""
     broken = tmp_path / "index"
     shutil.copytree(built_index, broken)
+    m = json.loads((broken / "manifest.json").read_text())
+    change(m)
+    (broken / "manifest.json").write_text(json.dumps(m))
+    return broken
+
+
+def test_truncated_faiss_file_is_refused(fixture_settings, built_index: Path, tmp_path: Path, encoder):
+    broken = _copy_with_manifest(built_index, tmp_path, lambda m: None)
     data = (broken / FAISS_FILE).read_bytes()
     (broken / FAISS_FILE).write_bytes(data[: len(data) // 2])
     with pytest.raises(IndexError_, match="corrupt or truncated"):
@@ -116,20 +125,12 @@ def test_truncated_faiss_file_is_refused(fixture_settings, built_index: Path, tm
 
 
 def test_manifest_count_mismatch_is_refused(fixture_settings, built_index: Path, tmp_path: Path, encoder):
-    broken = tmp_path / "index"
-    shutil.copytree(built_index, broken)
-    m = json.loads((broken / "manifest.json").read_text())
-    m["counts"]["chunks"] += 1
-    (broken / "manifest.json").write_text(json.dumps(m))
+    broken = _copy_with_manifest(built_index, tmp_path, lambda m: m["counts"].update(chunks=m["counts"]["chunks"] + 1))
     with pytest.raises(IndexError_, match="disagree"):
         Searcher.open(fixture_settings, index_dir=broken, encoder=encoder)
 
 
 def test_other_tokenizer_dictionary_is_refused(fixture_settings, built_index: Path, tmp_path: Path, encoder):
-    broken = tmp_path / "index"
-    shutil.copytree(built_index, broken)
-    m = json.loads((broken / "manifest.json").read_text())
-    m["tokenizer"]["dictionary_version"] = "0.0.1"
-    (broken / "manifest.json").write_text(json.dumps(m))
+    broken = _copy_with_manifest(built_index, tmp_path, lambda m: m["tokenizer"].update(dictionary_version="0.0.1"))
     with pytest.raises(IndexMismatch, match="unidic-lite 0.0.1.*rebuild"):
         Searcher.open(fixture_settings, index_dir=broken, encoder=encoder)
