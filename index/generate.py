@@ -56,7 +56,7 @@ def generated_answer(searcher: Searcher, question: str, k: int = 6, filters: Fil
     if not base.answerable or not s.llm_base_url:
         return base
     t0 = time.perf_counter()
-    hits = searcher.search(question, k=k, filters=filters).hits
+    hits = base.retrieved  # the passages the extractive answer already found; no second search
     headers = {"Authorization": f"Bearer {s.llm_api_key}"} if s.llm_api_key else {}
     payload: dict[str, Any] = {"model": s.llm_model, "messages": build_messages(question, hits), "temperature": 0}
     try:

@@ -40,6 +40,7 @@ class Answer:
     took_ms: float
     mode: str = "extractive"
     extra: dict[str, Any] = field(default_factory=dict)
+    retrieved: list[Hit] = field(default_factory=list)  # every hit the answer was drawn from
 
 
 def confidence_of(hits: list[Hit]) -> float:
@@ -85,10 +86,11 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     if is_comparison(question):
         groups, _ = searcher.compare(question, per_city=2, filters=filters)
         hits = [h for g in groups for h in g.hits]
+        start = 0
         for g in groups:
-            cands = [s for h in g.hits for s in split_sentences(hits.index(h), h.text, h.source["char_start"])]
-            best = pick(cands, terms, question, limit=1)
-            lines.extend(_line(s, hits, cited) for s in best)
+            cands = [s for n, h in enumerate(g.hits, start) for s in split_sentences(n, h.text, h.source["char_start"])]
+            start += len(g.hits)
+            lines.extend(_line(s, hits, cited) for s in pick(cands, terms, question, limit=1))
     else:
         hits = searcher.search(question, k=k, filters=filters).hits
         cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source["char_start"])]
@@ -96,6 +98,8 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     confidence = confidence_of(hits)
     answerable = bool(lines) and confidence >= threshold and not unknown_places(question, searcher.folded_texts)
     if not answerable:
-        return Answer(question, False, NO_ANSWER, [], [], round(confidence, 4), (time.perf_counter() - t0) * 1000)
+        return Answer(question, False, NO_ANSWER, [], [], round(confidence, 4), (time.perf_counter() - t0) * 1000,
+                      retrieved=hits)
     text = "\n".join(f"- {_label(ln)}: {ln.quote} [{ln.citation}]" for ln in lines)
-    return Answer(question, True, text, lines, cited, round(confidence, 4), (time.perf_counter() - t0) * 1000)
+    return Answer(question, True, text, lines, cited, round(confidence, 4), (time.perf_counter() - t0) * 1000,
+                  retrieved=hits)

@@ -61,10 +61,6 @@ class Hit:
     highlights: list[tuple[int, int]]
     source: dict[str, Any]
 
-    @property
-    def unit_id(self) -> str:
-        return self.initiative["id"] if self.initiative else (self.section_id or self.chunk_id)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "chunk_id": self.chunk_id,
@@ -162,9 +158,7 @@ class Searcher:
                 f"{built['query_prompt']!r}) but settings ask for {spec.name!r} ({spec.query_prompt!r}); "
                 "rebuild with `reform-search build` or set REFORM_SEARCH_MODEL to the index's model"
             )
-        from index.tokenize import TokenizerSpec as _TS
-
-        current_tok = _TS(manifest["tokenizer"]["form"], tuple(manifest["tokenizer"]["drop_pos"])).describe()
+        current_tok = TokenizerSpec(manifest["tokenizer"]["form"], tuple(manifest["tokenizer"]["drop_pos"])).describe()
         if current_tok["dictionary_version"] != manifest["tokenizer"]["dictionary_version"]:
             raise IndexMismatch(
                 f"index was tokenized with unidic-lite {manifest['tokenizer']['dictionary_version']}, "
@@ -400,6 +394,10 @@ class Searcher:
             return None
         return ini.repeat_of or ini.id
 
+    def _unit_key(self, chunk: Any) -> str:
+        """What a comparison lists once: the (canonical) initiative, else the section or chunk."""
+        return self._canonical_unit(chunk) or chunk.section_id or chunk.id
+
     def _original(self, row: int) -> str:
         c = self.meta.chunks[row]
         return self.meta.texts[c.document_id][c.char_start : c.char_end]
@@ -485,7 +483,7 @@ class Searcher:
         seen_units: set[str] = set()
         for row, score in ranking.rows:
             chunk = self.meta.chunks[row]
-            unit = self._canonical_unit(chunk) or chunk.section_id or chunk.id
+            unit = self._unit_key(chunk)
             if unit in seen_units:
                 continue
             dense = ranking.den.get(row)
@@ -532,7 +530,7 @@ class Searcher:
         seen: set[str] = set()
         for row, score in self._dense(vec, k * 20, mask):
             chunk = self.meta.chunks[row]
-            unit = self._canonical_unit(chunk) or chunk.section_id or chunk.id
+            unit = self._unit_key(chunk)
             if unit in seen or chunk.initiative_id is None:
                 continue
             seen.add(unit)
