@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from typing import Any
 
+from reform_search.cli import _err
 from reform_search.errors import ReformSearchError
 from reform_search.settings import Settings
-
-
-def _err(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _filters(args: argparse.Namespace) -> Any:
