@@ -1,0 +1,391 @@
+"""The general structure recognizer: initiatives and sections of any city's document.
+
+Numbering schemes → outline → initiative level → blocks with fields; header-led tables →
+one initiative per data row; everything else → sections (nothing dropped). A
+:class:`Profile` configures a document family; a new city needs none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.normalize import MappedText, compact, join_wrapped
+from ingest.records import DocumentMeta, Initiative, ParsedDocument, Rating, Section, Span
+from ingest.structure import fields as F
+from ingest.structure import tables as T
+from ingest.structure.numbering import match_marker, printed_number
+from ingest.structure.outline import Entry, accept, assign_levels, choose_level, is_toc, link_parents, scheme_stats
+
+_LABEL_CELL = re.compile(r"^(\S{1,8})\s+(?=\S)")
+_REPEAT = re.compile(r"\s*[(（]再掲[)）]\s*$")
+_PAGE_REF = re.compile(r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$|\s*P\s*[.．]\s*\d{1,3}\s*$")
+_BODY_START = re.compile(r"^[・〇○●◆■□※\-－]")
+TITLE_CELL_CHARS = 14
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Configuration of one document family (all optional)."""
+
+    initiative_schemes: tuple[str, ...] = ()  # force the initiative level (scheme names)
+    min_items: int = 3
+    use_tables: bool = True
+    default_year: int | None = None  # year of undated ratings (default: the document's single year)
+
+
+@dataclass
+class _Item:
+    key: tuple
+    entry: Entry
+    number: str
+    title: str
+    path: list[str]
+    spans: list[Span] = field(default_factory=list)
+    fields: F.Fields = field(default_factory=F.Fields)
+    lines: list[int] = field(default_factory=list)
+    family: str = ""  # items numbered under the same parent
+    grades: list[str] = field(default_factory=list)  # a rating column flattened into the title line
+
+
+_INLINE = re.compile(r"(?<=\s)(?=[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]|\(\d{1,2}\)\s*\S)")
+
+
+def _segments(text: str) -> list[int]:
+    """Starts of the items of an inline list (``(1) … ①a ②b``): ≥ 2 markers on one line."""
+    cuts = [m.start() for m in _INLINE.finditer(text)]
+    if not cuts or F._label_at(text, F.DEPT_LABELS + F.RATING_LABELS + F.TEXT_LABELS):
+        return [0]
+    if not (match_marker(text) or len(cuts) >= 2):
+        return [0]
+    return [0] + cuts
+
+
+def entries_of(original: str, clean: MappedText) -> list[Entry]:
+    """Non-blank lines of the search form with their markers and titles."""
+    out: list[Entry] = []
+    pos = 0
+    prev_end_orig = 0
+    for line in clean.text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        after_label = bool(out) and out[-1].text in F.DEPT_LABELS
+        cuts = [0] if after_label else _segments(line)
+        for a, b in zip(cuts, cuts[1:] + [len(line)]):
+            text = line[a:b]
+            start, end = line_start + a, line_start + b
+            stripped = text.strip()
+            if not stripped:
+                continue
+            lead = len(text) - len(text.lstrip())
+            o_s, o_e = clean.original_span(start + lead, start + lead + len(stripped))
+            gap = original.count("\n", prev_end_orig, o_s) >= 2 if out else False
+            prev_end_orig = o_e
+            e = Entry(len(out), stripped, start, end, start + lead, original[o_s:o_e], gap)
+            e.marker = None if after_label else match_marker(stripped)
+            if e.marker is None and not after_label and ("\t" in e.original or "|" in e.original):
+                m = _LABEL_CELL.match(stripped)
+                rest = stripped[m.end():] if m else ""
+                if m and not F._label_at(stripped, F.DEPT_LABELS + F.RATING_LABELS) and match_marker(rest):
+                    e.text, e.tstart = rest, e.tstart + m.end()
+                    e.marker = match_marker(rest)
+            out.append(e)
+    return out
+
+
+def _same_line_title(rest: str) -> str:
+    rest = _PAGE_REF.sub("", rest.strip())
+    cut = rest.find("。")
+    if cut != -1:
+        rest = rest[:cut]
+    if len(rest) > 30:
+        sp = rest.find(" ", 4)
+        if 0 < sp <= 50:
+            rest = rest[:sp]
+    return rest[:80].strip()
+
+
+def _titles(entries: list[Entry]) -> None:
+    """Title of each marker line; a bare marker takes the short cell lines after it."""
+    for i, e in enumerate(entries):
+        if e.marker is None:
+            continue
+        e.toc = is_toc(e.text)
+        if not e.marker.bare:
+            e.title = _same_line_title(e.text[e.marker.end:])
+            continue
+        parts: list[str] = []
+        double_spaced = i + 1 < len(entries) and entries[i + 1].gap_before
+        for nxt in entries[i + 1: i + 7]:
+            t = nxt.text
+            if parts and nxt.gap_before and not double_spaced:
+                break
+            if nxt.marker or _BODY_START.match(t) or "。" in t or len(t.replace(" ", "")) > TITLE_CELL_CHARS:
+                break
+            if F._label_at(t, F.DEPT_LABELS + F.RATING_LABELS + F.TEXT_LABELS):
+                break
+            parts.append(t)
+            if sum(len(p) for p in parts) > 50:
+                break
+        e.title = _join_cells(parts)
+
+
+def _join_cells(parts: list[str]) -> str:
+    out = ""
+    for p in parts:
+        p = p.strip()
+        if out and (out[-1].isascii() and out[-1].isalnum()) and (p[:1].isascii() and p[:1].isalnum()):
+            out += " "
+        out += re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", p)
+    return out
+
+
+def _block_ends(entries: list[Entry], levels_cut: int) -> list[int]:
+    """For each entry, where the block of a marker at `levels_cut` starting there would end."""
+    n = len(entries)
+    ends = [n] * n
+    nxt = n
+    for i in range(n - 1, -1, -1):
+        ends[i] = nxt
+        e = entries[i]
+        if e.accepted and e.level <= levels_cut:
+            nxt = i
+    return ends
+
+
+def _default_year(meta: DocumentMeta, profile: Profile) -> int | None:
+    if profile.default_year is not None:
+        return profile.default_year
+    return meta.fiscal_years[0] if len(meta.fiscal_years) == 1 else None
+
+
+def _heading_text(e: Entry) -> str:
+    return e.text if len(e.text) <= 80 else e.text[: e.marker.end if e.marker else 0] + e.title
+
+
+def _spans(clean: MappedText, entries: list[Entry], idxs: list[int]) -> list[Span]:
+    """Original spans of runs of consecutive entries."""
+    spans: list[Span] = []
+    run: list[int] = []
+    for i in sorted(set(idxs)) + [None]:  # type: ignore[list-item]
+        if i is not None and run and i == run[-1] + 1:
+            run.append(i)
+            continue
+        if run:
+            a, b = entries[run[0]].start, entries[run[-1]].end
+            s, e = clean.original_span(a, b)
+            if e > s:
+                spans.append((s, e))
+        run = [i] if i is not None else []
+    return spans
+
+
+def recognize(original: str, clean: MappedText, meta: DocumentMeta, profile: Profile = Profile()) -> ParsedDocument:
+    """Initiatives and sections of one document, with no per-document code."""
+    entries = entries_of(original, clean)
+    _titles(entries)
+    accept(entries)
+    assign_levels(entries)
+    link_parents(entries)
+    year = _default_year(meta, profile)
+    used: set[int] = set()
+    items: list[_Item] = []
+    if profile.use_tables:
+        items.extend(_table_items(entries, year, used))
+    items.extend(_outline_items(entries, profile, year, used))
+    initiatives = _initiatives(items, clean, entries, meta)
+    sections = _sections(entries, used, clean, meta)
+    return ParsedDocument(initiatives=initiatives, sections=sections)
+
+
+def _outline_items(entries: list[Entry], profile: Profile, year: int | None, used: set[int]) -> list[_Item]:
+    probe = {}
+    for e in entries:
+        if e.accepted and e.marker and e.marker.numbered and e.idx not in used:
+            ends = e.idx + 1
+            while ends < len(entries) and not (entries[ends].accepted and entries[ends].level <= e.level):
+                ends += 1
+            f = F.extract([x.text for x in entries[e.idx: min(ends, e.idx + 40)]], year)
+            probe[e.idx] = bool(f.departments or f.ratings or F.trailing_department(e.title)[1])
+    stats = [s for s in scheme_stats([e for e in entries if e.idx not in used], probe)]
+    if profile.initiative_schemes:
+        chosen = [s for s in stats if s.scheme in profile.initiative_schemes]
+    else:
+        best = choose_level(stats, profile.min_items)
+        chosen = [best] if best else []
+    items: dict[tuple, _Item] = {}
+    by_title: dict[tuple, _Item] = {}
+    for st in chosen:
+        ends = _block_ends(entries, st.level)
+        by_parent = st.restarts >= 3
+        for e in entries:
+            if not (e.accepted and e.marker and e.marker.scheme == st.scheme) or e.idx in used:
+                continue
+            parents = [entries[p] for p in e.parents]
+            # the nearest enclosing heading's title identifies the parent across a list and its detail pages
+            pkey = compact(parents[-1].title)[:24] if by_parent and parents else ""
+            key = (st.scheme, pkey, e.marker.value)
+            block = [i for i in range(e.idx, ends[e.idx]) if i not in used]
+            title, grades = F.trailing_grades(e.title)
+            title, depts = F.trailing_department(title)
+            tkey = (st.scheme, e.marker.value, compact(_REPEAT.sub("", title)))
+            item = items.get(key) or (by_title.get(tkey) if title else None)
+            if item is None:
+                number = printed_number(_original_marker(e))
+                item = _Item(key, e, number, title, [_heading_text(p) for p in parents], family=str(pkey))
+                items[key] = item
+                by_title.setdefault(tkey, item)
+            elif (not item.title or item.entry.toc) and title and not e.toc:
+                item.title, item.entry = title, e
+            item.lines.extend(block)
+            f = F.extract([entries[i].text for i in block], year)
+            _merge_fields(item.fields, f, depts)
+            item.grades = item.grades or grades
+            used.update(block)
+    out = list(items.values())
+    _distribute(out)
+    return out
+
+
+def _distribute(items: list[_Item]) -> None:
+    """``担当課 ①A ②B`` read inside one item's block goes to its numbered siblings."""
+    for it in items:
+        for num, depts in list(it.fields.by_number.items()):
+            for sib in items:
+                if sib.family == it.family and sib.number.endswith(num):
+                    for d in depts:
+                        if d not in sib.fields.departments:
+                            sib.fields.departments.append(d)
+        it.fields.by_number.clear()
+        if it.grades and not it.fields.ratings:
+            it.fields.ratings.append((None, it.grades[0], ""))
+
+
+def _original_marker(e: Entry) -> str:
+    """The marker as printed in the original text."""
+    off = e.original.find(e.text[:1]) if e.text else 0
+    raw = e.original[max(off, 0):]
+    # the marker is a prefix of the line; map its folded length back by re-matching on the original
+    m = match_marker(raw.strip()) if raw.strip() else None
+    src = raw.strip()
+    if m is not None:
+        return src[: m.end]
+    return e.text[: e.marker.end] if e.marker else ""
+
+
+def _merge_fields(into: F.Fields, f: F.Fields, depts: list[str]) -> None:
+    for d in depts + f.departments:
+        if d not in into.departments:
+            into.departments.append(d)
+    for r in f.ratings:
+        if r not in into.ratings:
+            into.ratings.append(r)
+    for k, v in f.texts.items():
+        into.texts.setdefault(k, v)
+    for k, v in f.by_number.items():
+        into.by_number.setdefault(k, []).extend(v)
+
+
+def _table_items(entries: list[Entry], year: int | None, used: set[int]) -> list[_Item]:
+    """One item per data row of a header-led table that has a title column."""
+    out: list[_Item] = []
+    for header, rows in T.table_runs([e.original for e in entries]):
+        t_col = T.column(header, T.TITLE_HEADERS)
+        n_col = T.column(header, T.NUMBER_HEADERS)
+        if t_col is None or len(rows) < 2 or not T.titles_look_like_titles(rows, t_col):
+            continue
+        d_col = T.column(header, F.DEPT_LABELS)
+        r_cols = T.rating_columns(header, year)
+        current: _Item | None = None
+        for row in rows:
+            cells = row.cells
+            first = cells[0].replace(" ", "") if cells else ""
+            if current is not None and first in ("計画", "実績", "目標", "見込", "結果") or (
+                    current is not None and t_col < len(cells) and not cells[t_col] and (n_col is None or not cells[n_col])):
+                current.lines.append(row.line)
+                current.fields.texts.setdefault(first or "続き", " | ".join(c for c in cells[1:] if c)[:200])
+                used.add(row.line)
+                continue
+            title = cells[t_col] if t_col < len(cells) else ""
+            if not title or match_marker(title):
+                continue  # a cell holding a numbered list is left to the outline
+            number = cells[n_col] if n_col is not None and n_col < len(cells) else str(len(out) + 1)
+            e = entries[row.line]
+            title, depts = F.trailing_department(title)
+            current = _Item(("table", len(out), number), e, number, title, [])
+            if d_col is not None and d_col < len(cells):
+                depts = depts + F.split_departments(cells[d_col])
+            current.fields.departments.extend(dict.fromkeys(depts))
+            for i, y, lb in r_cols:
+                if i < len(cells) and F.is_grade(cells[i]):
+                    current.fields.ratings.append((y, cells[i].strip(), lb))
+            for i, h in enumerate(header):
+                if i < len(cells) and cells[i] and i not in (t_col, n_col, d_col):
+                    current.fields.texts.setdefault(h.replace(" ", ""), cells[i][:200])
+            current.lines.append(row.line)
+            used.add(row.line)
+            out.append(current)
+    return out
+
+
+def _initiatives(items: list[_Item], clean: MappedText, entries: list[Entry], meta: DocumentMeta) -> list[Initiative]:
+    out: list[Initiative] = []
+    by_title: dict[str, str] = {}
+    items = sorted(items, key=lambda it: min(it.lines) if it.lines else it.entry.idx)
+    for n, it in enumerate(items, 1):
+        title = _REPEAT.sub("", it.title)
+        repeat = bool(_REPEAT.search(it.title))
+        iid = f"{meta.id}:g{n}"
+        ini = Initiative(
+            id=iid, document_id=meta.id, city=meta.city, number=it.number, title=title or it.number,
+            heading_path=[p for p in it.path if p],
+            departments=list(it.fields.departments),
+            ratings=[Rating(y, v, lb) for y, v, lb in it.fields.ratings],
+            spans=_spans(clean, entries, it.lines),
+            extra={k: v for k, v in it.fields.texts.items()},
+        )
+        key = compact(title)
+        if repeat and key in by_title:
+            ini.repeat_of = by_title[key]
+        elif key:
+            by_title.setdefault(key, iid)
+        if ini.spans:
+            out.append(ini)
+    return out
+
+
+def _sections(entries: list[Entry], used: set[int], clean: MappedText, meta: DocumentMeta) -> list[Section]:
+    """Runs of lines outside initiatives, cut at accepted headings."""
+    out: list[Section] = []
+    run: list[int] = []
+    heading: Entry | None = None
+
+    def flush() -> None:
+        if not run:
+            return
+        spans = _spans(clean, entries, run)
+        if spans:
+            first = entries[run[0]]
+            title = _heading_text(heading) if heading is not None else (first.text[:40] if first.marker else meta.title)
+            path = [_heading_text(entries[p]) for p in (heading.parents if heading else [])]
+            out.append(Section(id=f"{meta.id}:gs{len(out) + 1}", document_id=meta.id, title=title,
+                               heading_path=path, spans=spans))
+
+    for e in entries:
+        if e.idx in used:
+            flush()
+            run = []
+            continue
+        if e.accepted and run:
+            flush()
+            run = []
+        if e.accepted:
+            heading = e
+        run.append(e.idx)
+    flush()
+    return out
+
+
+def join_title(clean: MappedText, a: int, b: int) -> str:
+    """Running text of a cleaned range (used for multi-line titles)."""
+    return join_wrapped(clean.slice(a, b)).text
