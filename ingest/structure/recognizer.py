@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from ingest.normalize import MappedText, compact, join_wrapped
 from ingest.records import DocumentMeta, Initiative, ParsedDocument, Rating, Section, Span
-from ingest.structure import fields as F
-from ingest.structure import tables as T
+import ingest.structure.fields as F
+import ingest.structure.tables as T
 from ingest.structure.numbering import match_marker, printed_number
 from ingest.structure.outline import Entry, accept, assign_levels, choose_level, is_toc, link_parents, scheme_stats
 
