@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 DEPT_LABELS = ("担当課等", "担当課", "所管課", "所管部署", "推進部署", "担当部署", "主管課", "担当部局", "所管部局",
                "実施課", "担当所属", "所管", "担当")
-RATING_LABELS = ("個別評価", "総合評価", "自己評価", "達成状況", "達成度", "進捗状況", "進捗度", "進捗", "評価結果", "評価",
+RATING_LABELS = ("個別評価", "総合評価", "自己評価", "内部評価", "外部評価", "評価区分", "達成状況", "達成度", "進捗状況", "進捗度", "進捗", "評価結果", "評価",
                  "取組状況")
 TEXT_LABELS = ("今後の方向性", "今後の取組方針", "今後の方針", "今後の取組", "目標値", "目標", "実績値", "実績", "成果",
                "効果", "課題", "取組内容", "取組概要", "概要", "計画")
@@ -72,6 +72,13 @@ def split_departments(raw: str) -> list[str]:
     return [d for d in dict.fromkeys(out) if 1 < len(d) <= 30]
 
 
+def looks_like_department(text: str) -> bool:
+    """A cell naming departments (企画財政課, 総務課・会計課, 関係各課)."""
+    t = text.strip()
+    return 1 < len(t) <= 40 and "。" not in t and bool(split_departments(t)) and all(
+        _DEPT_SUFFIX.search(d) or d.startswith("関係") for d in split_departments(t))
+
+
 def trailing_department(title: str) -> tuple[str, list[str]]:
     """``窓口業務の委託化（市民課）`` → (``窓口業務の委託化``, [``市民課``])."""
     m = _TRAILING_DEPT.search(title)
@@ -82,15 +89,27 @@ def trailing_department(title: str) -> tuple[str, list[str]]:
     return title, []
 
 
-def _label_at(line: str, labels: tuple[str, ...]) -> tuple[str, str] | None:
-    """(label, rest) when `line` starts with one of `labels` followed by a separator or its value."""
-    s = line.strip().lstrip("【[〔").strip()
+_YEAR_PREFIX = re.compile(r"^(?:(?:令和|平成|R|H)\s*(?:元|\d{1,2})\s*年?度?|20\d\d\s*年度)\s*(?:の\s*)?")
+
+
+def label_at(line: str, labels: tuple[str, ...]) -> tuple[str, str] | None:
+    """(label, rest) when `line` starts with one of `labels` (after an optional 令和N年度 prefix)."""
+    s = line.strip().lstrip("【[〔<〈《").strip()
+    s = _YEAR_PREFIX.sub("", s) if _YEAR_PREFIX.match(s) and any(lb in s[:20] for lb in labels) else s
     for lb in labels:
         if s.startswith(lb):
             rest = s[len(lb):]
-            rest = re.sub(r"^[】\]〕]?\s*(?:[:：|｜]\s*)?", "", rest)
+            if rest and not re.match(r"[】\]〕>〉》]|\s|[:：|｜]", rest) and not is_grade(rest.split()[0]):
+                if lb in ("担当", "所管", "評価", "進捗", "実績", "目標", "成果", "効果", "課題", "計画", "概要"):
+                    continue  # a longer word that merely starts with the label (評価の見方, 担当者)
+            rest = re.sub(r"^[】\]〕>〉》]?\s*(?:[:：|｜]\s*)?", "", rest)
             return lb, rest.strip()
     return None
+
+
+def _line_year(line: str) -> int | None:
+    m = _YEAR_PREFIX.match(line.strip().lstrip("【[〔<〈《"))
+    return era_year(m.group(0)) if m else None
 
 
 def extract(lines: list[str], default_year: int | None) -> Fields:
@@ -100,7 +119,7 @@ def extract(lines: list[str], default_year: int | None) -> Fields:
     n = len(lines)
     while i < n:
         line = lines[i].strip()
-        hit = _label_at(line, DEPT_LABELS)
+        hit = label_at(line, DEPT_LABELS)
         if hit and (hit[1] or (i + 1 < n and (len(lines[i + 1].strip()) <= 40 or _per_number(lines[i + 1])))):
             lb, rest = hit
             if lb in ("所管", "担当") and rest and not _DEPT_SUFFIX.search(rest.split()[0]):
@@ -114,23 +133,23 @@ def extract(lines: list[str], default_year: int | None) -> Fields:
                     i += 1 if rest else 2
                     continue
                 for d in split_departments(value):
-                    if d not in f.departments and not _label_at(d, RATING_LABELS + TEXT_LABELS):
+                    if d not in f.departments and not label_at(d, RATING_LABELS + TEXT_LABELS):
                         f.departments.append(d)
                 i += 1 if rest else 2
                 continue
-        hit = _label_at(line, RATING_LABELS)
+        hit = label_at(line, RATING_LABELS)
         if hit:
             lb, rest = hit
-            got = _ratings_after(lb, rest, lines[i + 1: i + 4], default_year)
+            got = _ratings_after(lb, rest, lines[i + 1: i + 4], _line_year(line) or default_year)
             if got:
                 f.ratings.extend(got)
                 i += 1
                 continue
-        hit = _label_at(line, TEXT_LABELS)
+        hit = label_at(line, TEXT_LABELS)
         if hit and hit[0] not in f.texts:
             lb, rest = hit
             value = rest or (lines[i + 1].strip() if i + 1 < n else "")
-            if value and not _label_at(value, DEPT_LABELS + RATING_LABELS):
+            if value and not label_at(value, DEPT_LABELS + RATING_LABELS):
                 f.texts[lb] = value[:200]
         i += 1
     return f
@@ -186,4 +205,6 @@ def _ratings_after(label: str, rest: str, following: list[str], default_year: in
         nxt = following[0].strip()
         if is_grade(nxt):
             return [(default_year, nxt, label)]
+    if rest and not years and len(rest) <= 30 and "。" not in rest and not re.search(r"[:：]", rest):
+        return [(default_year, rest, label)]  # a verbal scale (目標をおおむね達成)
     return []

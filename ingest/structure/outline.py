@@ -57,7 +57,7 @@ def accept(entries: list[Entry]) -> None:
     last: dict[str, int] = {}
     for e in entries:
         m = e.marker
-        if m is None or m.is_bullet:
+        if m is None or m.scheme in ("bullet:・", "bullet:※") or (m.is_bullet and not short_title(e.title)):
             continue
         if not (m.bare or short_title(e.title) or (m.scheme in ("circled", "paren", "paren_kata") and e.title)):
             continue
@@ -140,7 +140,7 @@ def scheme_stats(entries: list[Entry], has_fields: dict[int, bool]) -> list[Sche
     """Per accepted numbered scheme: how it repeats, how short its titles are, how often fielded."""
     groups: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
-        if e.accepted and e.marker is not None and e.marker.numbered and not e.toc:
+        if e.accepted and e.marker is not None and not e.toc and e.marker.scheme != "bracket":
             groups[e.marker.scheme].append(e)
     out = []
     for s, es in groups.items():
@@ -150,7 +150,7 @@ def scheme_stats(entries: list[Entry], has_fields: dict[int, bool]) -> list[Sche
             scheme=s,
             level=es[0].level,
             count=len(es),
-            distinct=len({(tuple(e.parents), e.marker.value) for e in es}),  # type: ignore[union-attr]
+            distinct=len({(tuple(e.parents), e.marker.value if e.marker.numbered else e.idx) for e in es}),  # type: ignore[union-attr]
             short=sum(1 for e in es if e.marker.bare or short_title(e.title)) / len(es),  # type: ignore[union-attr]
             fielded=sum(1 for e in es if has_fields.get(e.idx)) / len(es),
             restarts=restarts,
@@ -160,7 +160,9 @@ def scheme_stats(entries: list[Entry], has_fields: dict[int, bool]) -> list[Sche
 
 def choose_level(stats: list[SchemeStats], min_items: int = 3) -> SchemeStats | None:
     """The initiative scheme: repeats (≥ `min_items`), short titles, best score."""
-    cands = [s for s in stats if s.distinct >= min_items and s.short >= 0.5 and not s.scheme.startswith("chapter")]
+    # unnumbered bullets only count as initiatives when most of them carry field labels
+    cands = [s for s in stats if s.distinct >= min_items and s.short >= 0.5 and not s.scheme.startswith("chapter")
+             and (not s.scheme.startswith("bullet") or s.fielded >= 0.5)]
     if not cands:
         return None
     return max(cands, key=lambda s: (s.score, s.level, s.scheme))

@@ -54,11 +54,27 @@ _INLINE = re.compile(r"(?<=\s)(?=[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]|\(\d{
 def _segments(text: str) -> list[int]:
     """Starts of the items of an inline list (``(1) … ①a ②b``): ≥ 2 markers on one line."""
     cuts = [m.start() for m in _INLINE.finditer(text)]
-    if not cuts or F._label_at(text, F.DEPT_LABELS + F.RATING_LABELS + F.TEXT_LABELS):
+    if not cuts or F.label_at(text, F.DEPT_LABELS + F.RATING_LABELS + F.TEXT_LABELS):
         return [0]
     if not (match_marker(text) or len(cuts) >= 2):
         return [0]
     return [0] + cuts
+
+
+_BARE_NUMBER = re.compile(r"^[ \t\u3000]*([0-9０-９]{1,3})[ \t\u3000]*$", re.M)
+
+
+def _dropped_numbers(original: str, a: int, b: int) -> list[str]:
+    """Bare numbers that :func:`clean` dropped as page numbers between two kept lines.
+
+    In tables flattened one cell per line they are row numbers; a number next to a page
+    break (a real page number) stays dropped.
+    """
+    gap = original[a:b]
+    if "\f" in gap:
+        return []
+    return [str(int(m.group(1).translate(str.maketrans("０１２３４５６７８９", "0123456789"))))
+            for m in _BARE_NUMBER.finditer(gap)]
 
 
 def entries_of(original: str, clean: MappedText) -> list[Entry]:
@@ -79,6 +95,9 @@ def entries_of(original: str, clean: MappedText) -> list[Entry]:
                 continue
             lead = len(text) - len(text.lstrip())
             o_s, o_e = clean.original_span(start + lead, start + lead + len(stripped))
+            for num in _dropped_numbers(original, prev_end_orig, o_s):
+                out.append(Entry(len(out), num, start + lead, start + lead, start + lead, num, False,
+                                 marker=match_marker(num)))
             gap = original.count("\n", prev_end_orig, o_s) >= 2 if out else False
             prev_end_orig = o_e
             e = Entry(len(out), stripped, start, end, start + lead, original[o_s:o_e], gap)
@@ -86,7 +105,7 @@ def entries_of(original: str, clean: MappedText) -> list[Entry]:
             if e.marker is None and not after_label and ("\t" in e.original or "|" in e.original):
                 m = _LABEL_CELL.match(stripped)
                 rest = stripped[m.end():] if m else ""
-                if m and not F._label_at(stripped, F.DEPT_LABELS + F.RATING_LABELS) and match_marker(rest):
+                if m and not F.label_at(stripped, F.DEPT_LABELS + F.RATING_LABELS) and match_marker(rest):
                     e.text, e.tstart = rest, e.tstart + m.end()
                     e.marker = match_marker(rest)
             out.append(e)
@@ -122,7 +141,7 @@ def _titles(entries: list[Entry]) -> None:
                 break
             if nxt.marker or _BODY_START.match(t) or "。" in t or len(t.replace(" ", "")) > TITLE_CELL_CHARS:
                 break
-            if F._label_at(t, F.DEPT_LABELS + F.RATING_LABELS + F.TEXT_LABELS):
+            if F.label_at(t, F.DEPT_LABELS + F.RATING_LABELS + F.TEXT_LABELS):
                 break
             parts.append(t)
             if sum(len(p) for p in parts) > 50:
@@ -153,10 +172,17 @@ def _block_ends(entries: list[Entry], levels_cut: int) -> list[int]:
     return ends
 
 
-def _default_year(meta: DocumentMeta, profile: Profile) -> int | None:
+def _default_year(meta: DocumentMeta, profile: Profile, entries: list[Entry]) -> int | None:
+    """Year of undated ratings: the profile's, the document's only year, or the year its title names."""
     if profile.default_year is not None:
         return profile.default_year
-    return meta.fiscal_years[0] if len(meta.fiscal_years) == 1 else None
+    if len(meta.fiscal_years) == 1:
+        return meta.fiscal_years[0]
+    for e in entries[:5]:
+        y = F.era_year(e.text)
+        if y is not None and (not meta.fiscal_years or y in meta.fiscal_years):
+            return y
+    return None
 
 
 def _heading_text(e: Entry) -> str:
@@ -187,21 +213,23 @@ def recognize(original: str, clean: MappedText, meta: DocumentMeta, profile: Pro
     accept(entries)
     assign_levels(entries)
     link_parents(entries)
-    year = _default_year(meta, profile)
+    year = _default_year(meta, profile, entries)
     used: set[int] = set()
     items: list[_Item] = []
     if profile.use_tables:
         items.extend(_table_items(entries, year, used))
-    items.extend(_outline_items(entries, profile, year, used))
+    # beside a table of initiatives, numbered notes are not initiatives unless they carry fields
+    items.extend(_outline_items(entries, profile, year, used, min_fielded=0.5 if items else 0.0))
     initiatives = _initiatives(items, clean, entries, meta)
     sections = _sections(entries, used, clean, meta)
     return ParsedDocument(initiatives=initiatives, sections=sections)
 
 
-def _outline_items(entries: list[Entry], profile: Profile, year: int | None, used: set[int]) -> list[_Item]:
+def _outline_items(entries: list[Entry], profile: Profile, year: int | None, used: set[int],
+                   min_fielded: float = 0.0) -> list[_Item]:
     probe = {}
     for e in entries:
-        if e.accepted and e.marker and e.marker.numbered and e.idx not in used:
+        if e.accepted and e.marker and e.idx not in used:
             ends = e.idx + 1
             while ends < len(entries) and not (entries[ends].accepted and entries[ends].level <= e.level):
                 ends += 1
@@ -211,7 +239,7 @@ def _outline_items(entries: list[Entry], profile: Profile, year: int | None, use
     if profile.initiative_schemes:
         chosen = [s for s in stats if s.scheme in profile.initiative_schemes]
     else:
-        best = choose_level(stats, profile.min_items)
+        best = choose_level([s for s in stats if s.fielded >= min_fielded], profile.min_items)
         chosen = [best] if best else []
     items: dict[tuple, _Item] = {}
     by_title: dict[tuple, _Item] = {}
@@ -224,11 +252,11 @@ def _outline_items(entries: list[Entry], profile: Profile, year: int | None, use
             parents = [entries[p] for p in e.parents]
             # the nearest enclosing heading's title identifies the parent across a list and its detail pages
             pkey = compact(parents[-1].title)[:24] if by_parent and parents else ""
-            key = (st.scheme, pkey, e.marker.value)
+            key = (st.scheme, pkey, e.marker.value if e.marker.numbered else e.idx)
             block = [i for i in range(e.idx, ends[e.idx]) if i not in used]
             title, grades = F.trailing_grades(e.title)
             title, depts = F.trailing_department(title)
-            tkey = (st.scheme, e.marker.value, compact(_REPEAT.sub("", title)))
+            tkey = (st.scheme, e.marker.value if e.marker.numbered else -1, compact(_REPEAT.sub("", title)))
             item = items.get(key) or (by_title.get(tkey) if title else None)
             if item is None:
                 number = printed_number(_original_marker(e))
@@ -287,44 +315,55 @@ def _merge_fields(into: F.Fields, f: F.Fields, depts: list[str]) -> None:
 
 
 def _table_items(entries: list[Entry], year: int | None, used: set[int]) -> list[_Item]:
-    """One item per data row of a header-led table that has a title column."""
+    """One item per data row of a header-led table (``|``/tab rows, or one cell per line)."""
     out: list[_Item] = []
     for header, rows in T.table_runs([e.original for e in entries]):
-        t_col = T.column(header, T.TITLE_HEADERS)
-        n_col = T.column(header, T.NUMBER_HEADERS)
-        if t_col is None or len(rows) < 2 or not T.titles_look_like_titles(rows, t_col):
+        out.extend(_rows_to_items(header, rows, entries, year, used))
+    for header, vrows in T.vertical_runs([e.text for e in entries]):
+        rows = [T.Row(idxs[0], cells) for idxs, cells in vrows]
+        out.extend(_rows_to_items(header, rows, entries, year, used, [idxs for idxs, _ in vrows]))
+    return out
+
+
+def _rows_to_items(header: tuple[str, ...], rows: list[T.Row], entries: list[Entry], year: int | None,
+                   used: set[int], row_lines: list[list[int]] | None = None) -> list[_Item]:
+    """Items of one table: fields named by the header; 計画/実績 rows join the item above."""
+    out: list[_Item] = []
+    t_col = T.column(header, T.TITLE_HEADERS)
+    n_col = T.column(header, T.NUMBER_HEADERS)
+    if t_col is None or len(rows) < 2 or not T.titles_look_like_titles(rows, t_col):
+        return out
+    d_col = T.column(header, F.DEPT_LABELS)
+    r_cols = T.rating_columns(header, year)
+    current: _Item | None = None
+    for r, row in enumerate(rows):
+        lines = row_lines[r] if row_lines else [row.line]
+        cells = row.cells
+        first = cells[0].replace(" ", "") if cells else ""
+        if current is not None and first in ("計画", "実績", "目標", "見込", "結果") or (
+                current is not None and t_col < len(cells) and not cells[t_col] and (n_col is None or not cells[n_col])):
+            current.lines.extend(lines)
+            current.fields.texts.setdefault(first or "続き", " | ".join(c for c in cells[1:] if c)[:200])
+            used.update(lines)
             continue
-        d_col = T.column(header, F.DEPT_LABELS)
-        r_cols = T.rating_columns(header, year)
-        current: _Item | None = None
-        for row in rows:
-            cells = row.cells
-            first = cells[0].replace(" ", "") if cells else ""
-            if current is not None and first in ("計画", "実績", "目標", "見込", "結果") or (
-                    current is not None and t_col < len(cells) and not cells[t_col] and (n_col is None or not cells[n_col])):
-                current.lines.append(row.line)
-                current.fields.texts.setdefault(first or "続き", " | ".join(c for c in cells[1:] if c)[:200])
-                used.add(row.line)
-                continue
-            title = cells[t_col] if t_col < len(cells) else ""
-            if not title or match_marker(title):
-                continue  # a cell holding a numbered list is left to the outline
-            number = cells[n_col] if n_col is not None and n_col < len(cells) else str(len(out) + 1)
-            e = entries[row.line]
-            title, depts = F.trailing_department(title)
-            current = _Item(("table", len(out), number), e, number, title, [])
-            if d_col is not None and d_col < len(cells):
-                depts = depts + F.split_departments(cells[d_col])
-            current.fields.departments.extend(dict.fromkeys(depts))
-            for i, y, lb in r_cols:
-                if i < len(cells) and F.is_grade(cells[i]):
-                    current.fields.ratings.append((y, cells[i].strip(), lb))
-            for i, h in enumerate(header):
-                if i < len(cells) and cells[i] and i not in (t_col, n_col, d_col):
-                    current.fields.texts.setdefault(h.replace(" ", ""), cells[i][:200])
-            current.lines.append(row.line)
-            used.add(row.line)
-            out.append(current)
+        title = cells[t_col] if t_col < len(cells) else ""
+        if not title or match_marker(title):
+            continue  # a cell holding a numbered list is left to the outline
+        number = cells[n_col] if n_col is not None and n_col < len(cells) else str(len(out) + 1)
+        title, depts = F.trailing_department(title)
+        current = _Item(("table", row.line, number), entries[row.line], number, title, [])
+        if d_col is not None and d_col < len(cells):
+            depts = depts + F.split_departments(cells[d_col])
+        current.fields.departments.extend(dict.fromkeys(depts))
+        for i, y, lb in r_cols:
+            if i < len(cells) and F.is_grade(cells[i]):
+                current.fields.ratings.append((y, cells[i].strip(), lb))
+        for i, h in enumerate(header):
+            if i < len(cells) and cells[i] and i not in (t_col, n_col, d_col):
+                current.fields.texts.setdefault(h.replace(" ", ""), cells[i][:200])
+        current.lines.extend(lines)
+        used.update(lines)
+        out.append(current)
     return out
 
 

@@ -31,7 +31,7 @@ def cells_of(original_line: str) -> tuple[str, ...] | None:
     """Cells of a ``|``/tab-separated line (≥ 2 cells), else None."""
     if "|" not in original_line and "｜" not in original_line and "\t" not in original_line:
         return None
-    parts = [c.strip() for c in _SPLIT.split(original_line.strip().strip("|｜"))]
+    parts = [c.strip().strip('"').strip() for c in _SPLIT.split(original_line.strip().strip("|｜"))]
     while parts and not parts[-1]:
         parts.pop()
     return tuple(parts) if len(parts) >= 2 else None
@@ -61,7 +61,7 @@ def rating_columns(header: tuple[str, ...], default_year: int | None) -> list[tu
     out = []
     for i, h in enumerate(header):
         hh = h.replace(" ", "")
-        label = next((lb for lb in RATING_LABELS if lb in hh), None)
+        label = next((lb for lb in RATING_LABELS if lb in hh), None) or (hh if _kind(hh) == "rating" else None)
         if label:
             out.append((i, era_year(hh) or default_year, label))
     return out
@@ -73,7 +73,15 @@ def table_runs(originals: list[str]) -> list[tuple[tuple[str, ...], list[Row]]]:
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
     gap = misfit = 0
+    skip_to = -1
     for i, line in enumerate(originals):
+        if i <= skip_to:
+            continue
+        j = i
+        while line.count('"') % 2 and j + 1 < len(originals) and j - i < 5:
+            j += 1  # a quoted cell with a line break inside (spreadsheet export)
+            line = line + " " + originals[j]
+        skip_to = j
         cells = cells_of(line)
         if cells is None:
             gap += 1 if line.strip() else 0
@@ -110,3 +118,87 @@ def titles_look_like_titles(rows: list[Row], col: int) -> bool:
         return False
     ok = sum(1 for v in vals if len(v) <= 60 and not v.rstrip().endswith("。"))
     return ok >= 0.7 * len(vals)
+
+
+def _kind(h: str) -> str:
+    hh = h.replace(" ", "")
+    if any(hh.startswith(w) for w in NUMBER_HEADERS):
+        return "number"
+    if any(hh.startswith(w) for w in DEPT_LABELS):
+        return "dept"
+    if any(w in hh for w in RATING_LABELS) or hh.endswith(("状況", "達成度")):
+        return "rating"
+    if any(hh.startswith(w) for w in TITLE_HEADERS):
+        return "title"
+    return "text"
+
+
+def _fits(kind: str, line: str) -> bool:
+    from ingest.structure.fields import is_grade, looks_like_department
+
+    if kind == "rating":
+        return is_grade(line)
+    if kind == "dept":
+        return looks_like_department(line)
+    return True
+
+
+def vertical_runs(texts: list[str]) -> list[tuple[tuple[str, ...], list[tuple[list[int], tuple[str, ...]]]]]:
+    """Tables flattened one cell per line: a header of ≥ 3 label lines, rows led by a bare number.
+
+    Returns (header, [(line indexes, cells)]) per header; a header repeated on a new page
+    continues the same table.
+    """
+    out: list[tuple[tuple[str, ...], list[tuple[list[int], tuple[str, ...]]]]] = []
+    i, n = 0, len(texts)
+    while i < n:
+        j = i
+        while j < n and len(texts[j]) <= 14 and "。" not in texts[j] and not texts[j].isdigit():
+            j += 1
+        header = tuple(texts[i:j])
+        if len(header) < 3 or not is_header(header) or _kind(header[0]) != "number":
+            i += 1
+            continue
+        kinds = [_kind(h) for h in header]
+        rows: list[tuple[list[int], tuple[str, ...]]] = []
+        k, last = j, 0
+        while k < n and texts[k].isdigit() and int(texts[k]) > last:
+            start, last = k, int(texts[k])
+            k += 1
+            while k < n and not (texts[k].isdigit() and last < int(texts[k]) <= last + 3) \
+                    and tuple(texts[k:k + len(header)]) != header:
+                k += 1
+            idxs = list(range(start, k))
+            rows.append((idxs, _assign(kinds, [texts[x] for x in idxs])))
+            if tuple(texts[k:k + len(header)]) == header:
+                k += len(header)
+        if rows:
+            if out and out[-1][0] == header:
+                out[-1][1].extend(rows)
+            else:
+                out.append((header, rows))
+        i = max(k, i + 1)
+    return out
+
+
+def _assign(kinds: list[str], lines: list[str]) -> tuple[str, ...]:
+    """Distribute a row's lines over the columns by what each column can hold."""
+    cells = [lines[0]] + [""] * (len(kinds) - 1)
+    pos = 1
+    for c in range(1, len(kinds)):
+        kind, nxt = kinds[c], kinds[c + 1] if c + 1 < len(kinds) else None
+        taken: list[str] = []
+        while pos < len(lines):
+            line = lines[pos]
+            if kind in ("rating", "dept") and (taken or not _fits(kind, line)):
+                break
+            if kind == "title" and taken and (len(line) > 14 or (nxt and nxt != "text" and _fits(nxt, line))):
+                break
+            if kind == "text" and nxt is not None and taken and _fits(nxt, line) and nxt != "text":
+                break
+            taken.append(line)
+            pos += 1
+            if kind == "text" and nxt is not None and nxt != "text":
+                continue
+        cells[c] = ("" if kind != "text" else " ").join(taken) if kind != "title" else "".join(taken)
+    return tuple(cells)
