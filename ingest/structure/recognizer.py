@@ -356,7 +356,8 @@ def _rows_to_items(header: tuple[str, ...], rows: list[T.Row], entries: list[Ent
             depts = depts + F.split_departments(cells[d_col])
         current.fields.departments.extend(dict.fromkeys(depts))
         for i, y, lb in r_cols:
-            if i < len(cells) and F.is_grade(cells[i]):
+            # a rating column may use words (現行どおり, 要改善(…)) as well as grades
+            if i < len(cells) and cells[i] and (F.is_grade(cells[i]) or (len(cells[i]) <= 24 and "。" not in cells[i])):
                 current.fields.ratings.append((y, cells[i].strip(), lb))
         for i, h in enumerate(header):
             if i < len(cells) and cells[i] and i not in (t_col, n_col, d_col):

@@ -14,7 +14,7 @@ from ingest.structure.fields import DEPT_LABELS, RATING_LABELS, TEXT_LABELS, era
 _SPLIT = re.compile(r"\s*[|｜]\s*|\t+")
 NUMBER_HEADERS = ("No", "NO", "no", "№", "番号", "項目番号", "取組番号", "通し番号", "整理番号")
 TITLE_HEADERS = ("取組項目名", "取組項目", "取組名", "実施項目", "事業名", "項目名", "取組事項", "改革項目", "取組",
-                 "項目", "名称", "施策名", "内容")
+                 "項目", "名称", "施策名")
 _HEADER_WORDS = NUMBER_HEADERS + TITLE_HEADERS + DEPT_LABELS + RATING_LABELS + TEXT_LABELS + (
     "年度", "区分", "備考", "指標", "現状", "方向性", "スケジュール", "効果額", "取組内容", "概要", "目的")
 
@@ -72,7 +72,7 @@ def table_runs(originals: list[str]) -> list[tuple[tuple[str, ...], list[Row]]]:
     runs: list[tuple[tuple[str, ...], list[Row]]] = []
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
-    gap = misfit = 0
+    gap = misfit = header_width = 0
     skip_to = -1
     for i, line in enumerate(originals):
         if i <= skip_to:
@@ -90,7 +90,8 @@ def table_runs(originals: list[str]) -> list[tuple[tuple[str, ...], list[Row]]]:
                 header, rows = None, []
             continue
         gap = 0
-        if header is not None and abs(len(cells) - len(header)) > 1 and not is_header(cells):
+        width = len(_SPLIT.split(line.strip().strip("|｜")))
+        if header is not None and abs(width - header_width) > 1 and not is_header(cells):
             misfit += 1
             if misfit >= 2:
                 runs.append((header, rows))
@@ -103,7 +104,7 @@ def table_runs(originals: list[str]) -> list[tuple[tuple[str, ...], list[Row]]]:
                 continue  # the header repeated on a new page
             if header is not None:
                 runs.append((header, rows))
-            header, rows = cells, []
+            header, rows, header_width = cells, [], width
         elif header is not None:
             rows.append(Row(i, cells))
     if header is not None:

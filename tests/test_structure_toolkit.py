@@ -1,0 +1,127 @@
+"""Unit tests of the structure toolkit: numbering schemes, field labels, flattened tables, outline."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.normalize import clean
+from ingest.records import DocumentMeta
+from ingest.structure import Profile, recognize
+from ingest.structure.fields import era_year, extract, split_departments, trailing_department, trailing_grades
+from ingest.structure.numbering import match_marker
+from ingest.structure.tables import cells_of, is_header, table_runs, vertical_runs
+
+
+@pytest.mark.parametrize("line,scheme,value", [
+    ("第2章 行財政改革の取組", "chapter:章", 2),
+    ("1. 計画の目的", "dot", 1),
+    ("2-3 窓口の改善", "hyphen2", 3),
+    ("(4) 公共施設の適正配置", "paren", 4),
+    ("⑫ 電子申請の拡充", "circled", 12),
+    ("㉑ 職制の見直し", "circled", 21),
+    ("イ 事務の効率化", "kata", 2),
+    ("(ウ) 受益者負担の見直し", "paren_kata", 3),
+    ("取組項目05 ICT人財の育成", "word:取組項目", 5),
+    ("No.7 窓口の一元化", "no", 7),
+    ("No.R5-2 行政手続のオンライン化", "code", 2),
+    ("Ⅲ 財政基盤の強化", "roman", 3),
+])
+def test_numbering_schemes(line: str, scheme: str, value: int) -> None:
+    m = match_marker(clean(line).text)
+    assert m is not None and (m.scheme, m.value) == (scheme, value)
+
+
+@pytest.mark.parametrize("line", ["10月から開始した", "3件を実施", "2024年度の実績", "アンケートを実施した", "1,200人が参加"])
+def test_quantities_and_words_are_not_numbering(line: str) -> None:
+    m = match_marker(clean(line).text)
+    assert m is None or m.is_bullet
+
+
+@pytest.mark.parametrize("line", ["【重点取組】", "■ 実施プログラム", "◆基本目標1", "▽ 窓口の改善"])
+def test_unnumbered_markers(line: str) -> None:
+    m = match_marker(clean(line).text)
+    assert m is not None and not m.numbered
+
+
+def test_department_labels_and_parentheses() -> None:
+    for line in ("担当課:市民課", "所管課 市民課", "所管部署:市民課", "推進部署 市民課", "担当部署:市民課", "主管課|市民課"):
+        assert extract([line], 2023).departments == ["市民課"], line
+    assert split_departments("政策室／関係各課（職員課／総務課）") == ["政策室", "職員課", "総務課"]
+    assert trailing_department("窓口業務の委託化（市民課・会計課）") == ("窓口業務の委託化", ["市民課", "会計課"])
+    assert trailing_department("公共施設（学校を除く）の再編")[1] == []
+    f = extract(["担当課 ①企画課 関係各課 ②総務課 ③財政課"], 2023)
+    assert f.by_number == {"①": ["企画課", "関係各課"], "②": ["総務課"], "③": ["財政課"]}
+
+
+@pytest.mark.parametrize("lines,expect", [
+    (["評価:A"], [(2023, "A")]),
+    (["令和4年度評価 B"], [(2022, "B")]),
+    (["自己評価:◎"], [(2023, "◎")]),
+    (["達成度 一部達成"], [(2023, "一部達成")]),
+    (["進捗:実施中"], [(2023, "実施中")]),
+    (["個別評価 令和4年度 令和5年度 令和6年度", "A B —"], [(2022, "A"), (2023, "B")]),
+    (["内部評価:目標をおおむね達成"], [(2023, "目標をおおむね達成")]),
+])
+def test_ratings_with_years(lines: list[str], expect: list[tuple[int, str]]) -> None:
+    assert [(y, v) for y, v, _ in extract(lines, 2023).ratings] == expect
+
+
+def test_text_fields_and_era_years() -> None:
+    f = extract(["目標:窓口の待ち時間を半減", "実績 平均12分", "課題:人員配置", "今後の方向性:継続"], None)
+    assert f.texts == {"目標": "窓口の待ち時間を半減", "実績": "平均12分", "課題": "人員配置", "今後の方向性": "継続"}
+    assert (era_year("令和元年度"), era_year("R5"), era_year("平成30年度"), era_year("2024年度")) == (2019, 2023, 2018, 2024)
+    assert trailing_grades("市民総合交流拠点施設の整備 A B") == ("市民総合交流拠点施設の整備", ["A", "B"])
+
+
+def test_pipe_table_with_repeated_header() -> None:
+    lines = ["No. | 取組項目 | 担当課 | 評価", "1 | 窓口改善 | 市民課 | A", "2 | 電子申請 | 情報課 | B",
+             "No. | 取組項目 | 担当課 | 評価", "3 | 公共施設 | 管財課 | C"]
+    assert cells_of(lines[0]) == ("No.", "取組項目", "担当課", "評価") and is_header(cells_of(lines[0]))
+    runs = table_runs(lines)
+    assert len(runs) == 1 and [r.cells[1] for r in runs[0][1]] == ["窓口改善", "電子申請", "公共施設"]
+
+
+def test_one_cell_per_line_table() -> None:
+    texts = ["番号", "取組項目", "主管課", "達成度", "1", "事務事業評価の", "見直し", "企画課", "達成",
+             "2", "窓口の改善", "市民課", "未達成"]
+    (header, rows), = vertical_runs(texts)
+    assert header == ("番号", "取組項目", "主管課", "達成度")
+    assert [r[1] for r in rows] == [("1", "事務事業評価の見直し", "企画課", "達成"), ("2", "窓口の改善", "市民課", "未達成")]
+
+
+META = DocumentMeta(id="t", city="テスト市", title="テスト", kind="other", fiscal_years=(2023,), file="t.txt")
+
+
+def test_initiative_level_is_the_fielded_repeating_level_and_sections_keep_the_rest() -> None:
+    text = "\n".join([
+        "テスト市行政改革実施計画", "1 はじめに", "本計画は市の改革の取組を定める。",
+        "2 取組", "(1) 窓口業務の委託化（市民課）", "・受付業務を委託する。", "評価:A",
+        "(2) 電子申請の拡充", "担当課:情報政策課", "・手続を増やす。", "評価:B",
+        "(3) 公共施設の再編", "担当課:管財課", "評価:C", "3 おわりに", "引き続き取り組む。",
+    ])
+    doc = recognize(text, clean(text), META)
+    assert [(i.number, i.title, i.departments, [r.value for r in i.ratings]) for i in doc.initiatives] == [
+        ("(1)", "窓口業務の委託化", ["市民課"], ["A"]),
+        ("(2)", "電子申請の拡充", ["情報政策課"], ["B"]),
+        ("(3)", "公共施設の再編", ["管財課"], ["C"]),
+    ]
+    assert doc.initiatives[0].heading_path == ["2 取組"]
+    kept = "".join(text[s:e] for sec in doc.sections for s, e in sec.spans)
+    assert "本計画は市の改革の取組を定める。" in kept and "引き続き取り組む。" in kept
+
+
+def test_profile_forces_a_level() -> None:
+    text = "\n".join(["1 総論", "(1) 窓口", "(2) 電子申請", "(3) 施設", "2 各論", "(1) 財政", "(2) 人事", "(3) 組織"])
+    doc = recognize(text, clean(text), META, Profile(initiative_schemes=("num",), min_items=2))
+    assert [i.number for i in doc.initiatives] == ["1", "2"]
+
+
+def test_list_and_detail_pages_merge_into_one_initiative() -> None:
+    text = "\n".join(["取組一覧", "取組項目01 窓口改善 P.3", "取組項目02 電子申請 P.4", "取組項目03 施設再編 P.5",
+                      "取組項目01 窓口改善", "推進部署 市民課", "待ち時間を短縮した。",
+                      "取組項目02 電子申請", "推進部署 情報課", "手続を拡充した。",
+                      "取組項目03 施設再編", "推進部署 管財課", "方針を定めた。"])
+    doc = recognize(text, clean(text), META)
+    assert [(i.number, i.title, i.departments) for i in doc.initiatives] == [
+        ("取組項目01", "窓口改善", ["市民課"]), ("取組項目02", "電子申請", ["情報課"]), ("取組項目03", "施設再編", ["管財課"])]
+    assert all(len(i.spans) == 2 for i in doc.initiatives)
