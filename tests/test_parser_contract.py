@@ -16,7 +16,7 @@ import pytest
 
 from ingest.chunking import ChunkParams
 from ingest.corpus import load_manifest, read_document
-from ingest.normalize import clean, compact
+from ingest.normalize import clean
 from ingest.parsers import get_parser
 from ingest.pipeline import ingest_document
 from ingest.records import DocumentMeta
