@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.normalize import MappedText, compact, join_wrapped
+from ingest.normalize import MappedText, compact
 from ingest.records import DocumentMeta, Initiative, ParsedDocument, Rating, Section, Span
 import ingest.structure.fields as F
 import ingest.structure.tables as T
@@ -280,38 +280,43 @@ def _initiatives(items: list[_Item], clean: MappedText, entries: list[Entry], me
     return out
 
 
+MIN_SECTION_CHARS = 200
+
+
 def _sections(entries: list[Entry], used: set[int], clean: MappedText, meta: DocumentMeta) -> list[Section]:
-    """Runs of lines outside initiatives, cut at accepted headings."""
-    out: list[Section] = []
+    """Runs of lines outside initiatives, cut at accepted headings; short runs join the next one
+    (a heading alone, a few stray lines) so no chunk is only layout debris."""
+    runs: list[tuple[Entry | None, list[int], bool]] = []  # heading, lines, follows the previous run directly
     run: list[int] = []
     heading: Entry | None = None
-
-    def flush() -> None:
-        if not run:
-            return
-        spans = _spans(clean, entries, run)
-        if spans:
-            first = entries[run[0]]
-            title = _heading_text(heading) if heading is not None else (first.text[:40] if first.marker else meta.title)
-            path = [_heading_text(entries[p]) for p in (heading.parents if heading else [])]
-            out.append(Section(id=f"{meta.id}:gs{len(out) + 1}", document_id=meta.id, title=title,
-                               heading_path=path, spans=spans))
-
+    joined = False
     for e in entries:
-        if e.idx in used:
-            flush()
+        if e.idx in used or (e.accepted and run):
+            if run:
+                runs.append((heading, run, joined))
+            joined = e.idx not in used
             run = []
-            continue
-        if e.accepted and run:
-            flush()
-            run = []
+            if e.idx in used:
+                continue
         if e.accepted:
             heading = e
         run.append(e.idx)
-    flush()
+    if run:
+        runs.append((heading, run, joined))
+    merged: list[tuple[Entry | None, list[int]]] = []
+    for h, lines, direct in runs:
+        if merged and direct and sum(len(entries[i].text) for i in merged[-1][1]) < MIN_SECTION_CHARS:
+            merged[-1][1].extend(lines)
+        else:
+            merged.append((h, list(lines)))
+    out: list[Section] = []
+    for h, lines in merged:
+        spans = _spans(clean, entries, lines)
+        if not spans:
+            continue
+        first = entries[lines[0]]
+        title = _heading_text(h) if h is not None else (first.text[:40] if first.marker else meta.title)
+        path = [_heading_text(entries[p]) for p in (h.parents if h else [])]
+        out.append(Section(id=f"{meta.id}:gs{len(out) + 1}", document_id=meta.id, title=title,
+                           heading_path=path, spans=spans))
     return out
-
-
-def join_title(clean: MappedText, a: int, b: int) -> str:
-    """Running text of a cleaned range (used for multi-line titles)."""
-    return join_wrapped(clean.slice(a, b)).text
