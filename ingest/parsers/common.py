@@ -10,6 +10,7 @@ from ingest.normalize import MappedText
 CIRCLED = "[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"  # regex class of ①..⑳ ㉑..㊿
 _ERA_BASE = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
 _ERA = re.compile(r"(令和|平成|R|H)\s*(元|\d{1,2})\s*年?")
+_CHAPTER = re.compile(r"^(\d{1,2})[.．]\s*([^。\s][^。]{0,40})$")
 
 
 def era_to_year(text: str) -> int | None:
@@ -60,3 +61,31 @@ def to_original(clean: MappedText, start: int, end: int) -> tuple[int, int]:
     while end > start and clean.text[end - 1].isspace():
         end -= 1
     return clean.original_span(start, end)
+
+
+def line_runs(indexes: set[int] | list[int], lines: list[Line], clean: MappedText) -> list[tuple[int, int]]:
+    """Original spans of the runs of consecutive indexes into `lines`."""
+    spans: list[tuple[int, int]] = []
+    run: list[int] = []
+    for i in sorted(indexes) + [-2]:
+        if run and i != run[-1] + 1:
+            spans.append(to_original(clean, lines[run[0]].start, lines[run[-1]].end))
+            run = []
+        if i >= 0:
+            run.append(i)
+    return spans
+
+
+def numbered_chapters(texts: list[str], pattern: re.Pattern[str] = _CHAPTER) -> dict[int, str]:
+    """Line index → heading, for ``1.`` ``2.`` … lines numbered in sequence (group 1: the number)."""
+    out: dict[int, str] = {}
+    for i, t in enumerate(texts):
+        if (m := pattern.match(t)) and int(m.group(1)) == len(out) + 1:
+            out[i] = t
+    return out
+
+
+def enclosing(headings: dict[int, str], i: int) -> str:
+    """The last of `headings` (line index → text) at or before line `i`, else ""."""
+    before = [h for h in headings if h <= i]
+    return headings[max(before)] if before else ""
