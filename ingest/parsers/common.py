@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.normalize import MappedText
+from ingest.normalize import MappedText, compact
+from ingest.records import Initiative
 
 CIRCLED = "[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"  # regex class of ①..⑳ ㉑..㊿
 _ERA_BASE = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
 _ERA = re.compile(r"(令和|平成|R|H)\s*(元|\d{1,2})\s*年?")
+_REPEAT = re.compile(r"\s*[(（]再掲[)）]\s*$")
 _CHAPTER = re.compile(r"^(\d{1,2})[.．]\s*([^。\s][^。]{0,40})$")
 
 
@@ -89,3 +91,21 @@ def enclosing(headings: dict[int, str], i: int) -> str:
     """The last of `headings` (line index → text) at or before line `i`, else ""."""
     before = [h for h in headings if h <= i]
     return headings[max(before)] if before else ""
+
+
+def first_sentence(text: str, limit: int) -> str:
+    """The first sentence of `text` (up to 。), cut to `limit` characters with …."""
+    first = text.split("。")[0] + ("。" if "。" in text else "")
+    return first[: limit - 1] + "…" if len(first) > limit else first
+
+
+def mark_repeats(initiatives: list[Initiative]) -> list[Initiative]:
+    """Drop a trailing (再掲) from titles; such a repeat points to the first initiative of that title."""
+    first: dict[str, str] = {}
+    for it in initiatives:
+        repeat = bool(_REPEAT.search(it.title))
+        it.title = _REPEAT.sub("", it.title)
+        if repeat and compact(it.title) in first:
+            it.repeat_of = first[compact(it.title)]
+        first.setdefault(compact(it.title), it.id)
+    return initiatives

@@ -36,6 +36,12 @@ class Indicator:
     values: dict[str, str] = field(default_factory=dict)
     lines: list[int] = field(default_factory=list)
 
+    @property
+    def extra(self) -> dict[str, str]:
+        """Record fields: number, the values by year label, description."""
+        out = {"number": str(self.number), **self.values}
+        return out | ({"description": self.description} if self.description else {})
+
 
 def year_values(header: str, row: str) -> dict[str, str]:
     """Values of `row` keyed by the year labels of `header`; a ``(…)`` token stays with its value.
