@@ -47,3 +47,10 @@ def test_find_indicators_stops_at_blocked_and_previous_tables() -> None:
     assert [i.name for i in find_indicators(texts[:3] + texts[4:], set())] == ["経常収支比率(%)"]
     assert find_indicators(texts[:3], {0}) == []  # the name line is a heading
     assert find_indicators(["名前", HEADER], set()) == []  # no value row
+
+
+def test_indicator_extra_is_the_record_form() -> None:
+    texts = ["市債残高(億円)", "財政課調べ", HEADER, "195 189.5 183.0 178.1 170.0"]
+    (ind,) = find_indicators(texts, set())
+    assert list(ind.extra) == ["number", *ind.values, "description"]
+    assert ind.extra["number"] == "1" and ind.extra["description"] == "財政課調べ"

@@ -107,7 +107,7 @@ class Walked:
     orphans: list[tuple[int, str]] = field(default_factory=list)  # (line, the item it sits among)
 
 
-def walk(texts: list[str], steps: list[Step], description: Callable[[str], bool] = POLITE_END.search,
+def walk(texts: list[str], steps: list[Step], description: Callable[[str], object] = POLITE_END.search,
          bullets: tuple[str, ...] = BULLETS) -> Walked:
     """Assign detail-page lines to items; paragraphs end at 。 or before a bullet.
 
