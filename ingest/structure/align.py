@@ -111,9 +111,12 @@ def walk(texts: list[str], steps: list[Step], description: Callable[[str], objec
          bullets: tuple[str, ...] = BULLETS) -> Walked:
     """Assign detail-page lines to items; paragraphs end at 。 or before a bullet.
 
-    A `description` paragraph (the plan, in polite form) is no result: it stays an orphan and,
-    like a break, makes the following text free.  Free paragraphs are aligned to the cluster
-    of headers read since the last free text when the next cluster starts.
+    A paragraph right after a header (and its labels) is that item's.  After a break or a
+    `description` paragraph (the plan, in polite form: no result, kept as an orphan) text is
+    free; the free paragraphs are aligned (:func:`align`) to the page's *cluster* of headers
+    when the next header after them opens a new cluster.  An orphan line goes with the
+    cluster's last header, or, when structural or before any text of the page, with the next
+    header (after the last header: with the last).
     """
     out = Walked()
     idf = idf_weights(texts)
