@@ -34,7 +34,7 @@ def test_overview_list() -> None:
 def test_block_ratings_and_owners() -> None:
     tree = ItemTree(lines_of(clean(BLOCK)))
     tree.groups[1] = "基本方針1 まちづくりの推進"
-    read_block(tree, 0, len(tree.lines), 1, ["第1章"])
+    read_block(tree, 0, len(tree.lines), 1, "s-policy1", ["第1章"])
     assert tree.sections["s-policy1"] == ("基本方針1 まちづくりの推進", ["第1章"], "section")
     rate = {k: {(r.year, r.value, r.label) for r in n.ratings} for k, n in tree.nodes.items()}
     assert rate["1.1"] == {(2024, "B", "評価")} and rate["1.1.2"] == {(2024, "A", "個別評価")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ingest.normalize import clean
 from ingest.structure.itemtree import ItemTree
 from ingest.structure.lines import lines_of
-from ingest.structure.sheets import departments_by_number, parse_sheets, sheet_starts, year_ratings
+from ingest.structure.sheets import SheetLabels, departments_by_number, parse_sheets, sheet_starts, year_ratings
 
 SHEET = (
     "基本方針\t基本方針2 効果的・効率的な行財政運営\n"
@@ -62,3 +62,25 @@ def test_an_example_sheet_about_the_same_item_is_skipped() -> None:
     assert guide_end == starts[1][0]
     assert tree.nodes["2.4.1"].departments == ["企画政策課", "関係各課"]
     assert all(o is None for o in tree.owner[:guide_end])
+
+
+def test_other_label_wording() -> None:
+    labels = SheetLabels(group="基本目標", item="改革項目名", contents="内容", departments="所管課", main="事業",
+                         detail="取組", outlook=("今後の方向性",), content_rating="取組評価", item_rating="総合評価")
+    text = (
+        "基本目標\t基本目標3 行政運営\n改革項目名\t(2) 窓口の改善\n内容\n① 窓口の電子化\n② 待ち時間の短縮\n"
+        "所管課\t①市民課 ②市民課・総務課\n総合評価\t令和5年度\t令和6年度\n\tA\tB\n"
+        "事業\t① 窓口の電子化\n取組評価\t令和5年度\t令和6年度 A A\n"
+        "取組\t② 待ち時間の短縮\n取組評価\t令和5年度\t令和6年度 B A\n"
+        "今後の方向性\t② 待ち時間の短縮 予約制を広げる。\n"
+    )
+    tree = _tree(text)
+    starts = sheet_starts(tree, 0, labels)
+    assert starts == [(0, 3)]
+    parse_sheets(tree, starts, len(tree.lines), labels)
+    assert sorted(tree.nodes) == ["3.2", "3.2.1", "3.2.2"]
+    assert {(r.year, r.value, r.label) for r in tree.nodes["3.2"].ratings} == {(2023, "A", "総合評価"), (2024, "B", "総合評価")}
+    assert {(r.year, r.value) for r in tree.nodes["3.2.2"].ratings} == {(2023, "B"), (2024, "A")}
+    assert tree.nodes["3.2.2"].departments == ["市民課", "総務課"]
+    outlook = next(k for k, ln in enumerate(tree.lines) if ln.text.startswith("今後の方向性"))
+    assert tree.owner[outlook] == "3.2.2"

@@ -18,7 +18,7 @@ import re
 
 from ingest.normalize import MappedText
 from ingest.records import DocumentMeta, ParsedDocument
-from ingest.structure.evaluation import GROUP_HEAD, read_block, read_overview
+from ingest.structure.evaluation import group_head, read_block, read_overview
 from ingest.structure.itemtree import ItemTree, build
 from ingest.structure.lines import lines_of
 from ingest.structure.sheets import parse_sheets, sheet_starts
@@ -41,7 +41,7 @@ def _blocks(tree: ItemTree, ch1: int, ch2: int) -> list[tuple[int, int, int]]:
     starts: list[tuple[int, int]] = []
     for k in range(ch1, ch2):
         t = tree.lines[k].text.strip()
-        if (m := GROUP_HEAD.match(t)) and not TOC_ENTRY.match(t):
+        if (m := group_head(tree.group_label).match(t)) and not TOC_ENTRY.match(t):
             if not starts or starts[-1][1] != int(m.group(1)):
                 starts.append((k, int(m.group(1))))
                 tree.groups[int(m.group(1))] = f"基本方針{m.group(1)} {m.group(2).strip()}"
@@ -65,7 +65,7 @@ def parse(original: str, clean: MappedText, meta: DocumentMeta) -> ParsedDocumen
     if not sheets:
         guide_end = ch2
     for a, b, p in blocks:
-        read_block(tree, a, b, p, [h1] if h1 else [])
+        read_block(tree, a, b, p, f"s-policy{p}", [h1] if h1 else [])
     # Sections for everything else, by region.
     if toc >= 0 or ch1 < n:
         tree.assign(0, toc if toc >= 0 else ch1, tree.section("s-front", "はじめに", []))

@@ -11,22 +11,28 @@ on one content each. :func:`read_overview` and :func:`read_block` fill an
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.structure.fields import era_year
 from ingest.structure.itemtree import CIRCLED as C
 from ingest.structure.itemtree import ItemTree
 from ingest.structure.repeats import repeat_key
 
-GROUP_HEAD = re.compile(r"^基本方針\s*(\d+)\s+(\S.*)$")
 _OVERVIEW = re.compile(rf"^\(\d+\).*{C}|^{C}")
 _ITEM_SPLIT = re.compile(r"(?:^|\s)\((\d+)\)\s*")
-_PART = re.compile(rf"^\((\d+)\)\s*([^\u2460-\u2473]{{1,40}})$")
+_PART = re.compile(r"^\((\d+)\)\s*([^\u2460-\u2473]{1,40})$")
 KANA = "アイウエオカキクケコサシスセソ"
 _KANA_SUB = re.compile(rf"^([{KANA}])\s+(\S[^。]{{0,60}})$")
 _PARA = re.compile(rf"^「({C})\s*([^」]+)」")
 _TABLE_ROW = re.compile(rf"^(?:\((\d+)\)\s*([^\u2460-\u2473]+?)\s*)?({C})\s*(.+?)\s+([SABCD—-])(?:\s+([SABCD—-]))?$")
 _YEAR_LINE = re.compile(r"^(?:令和|平成)\s*(\d+|元)\s*年度$")
 _SENTENCE_END = ("。", "．")
+
+
+@lru_cache(maxsize=8)
+def group_head(label: str) -> re.Pattern[str]:
+    """A group heading ``<label>N name`` (``基本方針1 新たな時代に…``): group 1 the number, 2 the name."""
+    return re.compile(rf"^{re.escape(label)}\s*(\d+)\s+(\S.*)$")
 
 
 def parse_overview(tree: ItemTree, g: int, text: str) -> None:
@@ -44,7 +50,8 @@ def parse_overview(tree: ItemTree, g: int, text: str) -> None:
 def read_overview(tree: ItemTree, a: int, b: int, g: int) -> int:
     """Read the heading and overview lines of group `g`'s block (lines a..b); index of the first body line."""
     lines, k = tree.lines, a
-    while k < b and (m := GROUP_HEAD.match(lines[k].text.strip())) and int(m.group(1)) == g:
+    head = group_head(tree.group_label)
+    while k < b and (m := head.match(lines[k].text.strip())) and int(m.group(1)) == g:
         k += 1
     start = k
     while k < b and _OVERVIEW.match(lines[k].text.strip()):
@@ -53,10 +60,13 @@ def read_overview(tree: ItemTree, a: int, b: int, g: int) -> int:
     return k
 
 
-def read_block(tree: ItemTree, a: int, b: int, g: int, path: list[str]) -> None:
-    """Group `g`'s block (lines a..b): overview, then the rating table and comment parts."""
+def read_block(tree: ItemTree, a: int, b: int, g: int, section: str, path: list[str]) -> None:
+    """Group `g`'s block (lines a..b): overview, then the rating table and comment parts.
+
+    Lines that comment on no item go to the section `section` (titled with the group's name).
+    """
     lines = tree.lines
-    sec = tree.section(f"s-policy{g}", tree.groups[g], path)
+    sec = tree.section(section, tree.group_name(g), path)
     body = read_overview(tree, a, b, g)
     tree.assign(a, body, sec)
     part_seen, item, table_item = False, None, None
