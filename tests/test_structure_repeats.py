@@ -24,3 +24,8 @@ def test_links_to_the_original() -> None:
 def test_a_repeat_never_links_to_itself() -> None:
     index = {repeat_key("広報"): "x"}
     assert repeat_of("x", "広報（再掲）", index) is None
+
+
+def test_the_first_printing_is_the_original() -> None:
+    index = title_index([("a", "広報活動"), ("b", "広報活動"), ("c", "広報活動（再掲）")])
+    assert repeat_of("c", "広報活動（再掲）", index) == "a"

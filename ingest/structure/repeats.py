@@ -32,8 +32,12 @@ def repeat_key(title: str) -> str:
 
 
 def title_index(titled: Iterable[tuple[K, str]]) -> dict[str, K]:
-    """Key of each original (non-再掲) title by :func:`repeat_key`; a later duplicate wins."""
-    return {repeat_key(title): key for key, title in titled if not is_repeat(title)}
+    """Key of each original (non-再掲) title by :func:`repeat_key`; the first printing wins."""
+    index: dict[str, K] = {}
+    for key, title in titled:
+        if not is_repeat(title):
+            index.setdefault(repeat_key(title), key)
+    return index
 
 
 def repeat_of(key: K, title: str, index: dict[str, K]) -> K | None:
