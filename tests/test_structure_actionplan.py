@@ -6,7 +6,8 @@ import re
 
 from ingest.normalize import clean
 from ingest.records import DocumentMeta
-from ingest.structure.actionplan import ActionPlanLayout, Row, add_to_row, plan_initiatives, read_pages, split_text
+from ingest.structure.actionplan import (
+    ActionPlanLayout, Row, action_plan_initiatives, add_to_row, detect_layout, plan_initiatives, read_pages, split_text)
 from ingest.structure.lines import LayoutLine, layout_lines
 
 LAYOUT = ActionPlanLayout(
@@ -75,3 +76,20 @@ def test_page_rows_and_title_column() -> None:
         assert all(PAGE[s:e].strip() for s, e in ini.spans)
     assert pages[0].group == "推進項目 (1) 経常的な経費の抑制"
     assert all(LAYOUT.is_header(ln.text, set()) for ln in pages[0].leftovers)
+
+
+def test_layout_detected_from_a_repeated_header_row() -> None:
+    lines = layout_lines(PAGE, clean(PAGE))
+    assert detect_layout(lines) is None  # one page is not enough evidence
+    found = detect_layout(lines, min_pages=1)
+    assert found is not None and found.page_head.match("取組目的  取組概要 担当")
+    assert not found.group_head.match("推進項目 (1) 経常的な経費の抑制")  # nothing else is assumed
+    three = PAGE + PAGE.split("\n", 1)[1].replace("1 1\n", "3 1\n").replace("2 1\n", "4 1\n") * 2
+    inits = action_plan_initiatives(three, clean(three), META)
+    assert [i.number for i in inits if not i.parent_id][:2] == ["1", "2"]
+    assert next(i for i in inits if i.number == "1").departments == ["財政課"]
+
+
+def test_no_action_plan_in_other_text() -> None:
+    text = "取組項目名 取組内容 個別評価 評価\n(1) 項目 ①内容 B B\n" * 3
+    assert action_plan_initiatives(text, clean(text), META) == []

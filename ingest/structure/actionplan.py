@@ -12,15 +12,20 @@ the heading lines of a document family.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from ingest.normalize import MappedText
 from ingest.records import DocumentMeta, Initiative
 from ingest.structure.columns import BULLETS, PARTICLES, ColumnBlock, add_column_line, attach_plain, match_blocks, title_like
-from ingest.structure.lines import BARE_NUMBER, LayoutLine, merged_spans
+from ingest.structure.lines import BARE_NUMBER, LayoutLine, layout_lines, merged_spans
+from ingest.structure.tables import is_header
 
 _ROW2 = re.compile(r"^(\d{1,2})\s+(\d{1,2})(?:\s+(\S.*))?$")
 _ROW1 = re.compile(r"^(\d{1,2})(?:\s+(\D.*))?$")
 _INLINE_DEPT = re.compile(r"\s(\S+)$")
+NEVER = re.compile(r"(?!)")
+MIN_PAGES = 3
 
 
 @dataclass(frozen=True)
@@ -28,9 +33,9 @@ class ActionPlanLayout:
     """The lines that head pages, policies and groups of items in one document family."""
 
     page_head: re.Pattern[str]  # the column header row that starts a page
-    policy_head: re.Pattern[str]  # a policy heading (path of the items that follow)
-    group_head: re.Pattern[str]  # a group heading printed with the title column (推進項目 (n) …)
-    noise: re.Pattern[str]  # other column headers
+    policy_head: re.Pattern[str] = NEVER  # a policy heading (path of the items that follow)
+    group_head: re.Pattern[str] = NEVER  # a group heading printed with the title column (推進項目 (n) …)
+    noise: re.Pattern[str] = NEVER  # other column headers
     dept: re.Pattern[str] = re.compile(r"[^\s、。〇○()（）「」/／]{1,16}?(?:課|事務局|室)")
     title_width: int = 16  # width of the title column
     row_title_max: int = 9  # width of a row's own title cell
@@ -246,3 +251,31 @@ def plan_initiatives(original: str, items: dict[int, PlanItem], meta: DocumentMe
             add(f"{n}.{r.sub}", r.title or it.title, it.path + [f"{n} {it.title}".strip()], r.depts, r.lines,
                 {"purpose": "".join(r.purpose), "overview": "\n".join(r.overview)}, parent.id)
     return out
+
+
+def detect_layout(lines: list[LayoutLine], min_pages: int = MIN_PAGES) -> ActionPlanLayout | None:
+    """A layout for documents of no known family: the header row (space-separated column names,
+    see :func:`ingest.structure.tables.is_header`) that most often starts a page of numbered
+    rows, when it does so on at least `min_pages` pages and on most of its printings."""
+    seen: Counter[str] = Counter()
+    led: Counter[str] = Counter()
+    for ln, nxt in zip(lines, lines[1:]):
+        cells = tuple(ln.text.split())
+        if 2 <= len(cells) <= 6 and is_header(cells):
+            seen[ln.text] += 1
+            led[ln.text] += bool(_ROW2.match(nxt.text) or _ROW1.match(nxt.text))
+    best = max(led, key=lambda t: (led[t], t), default=None)
+    if best is None or led[best] < min_pages or led[best] < 0.5 * seen[best]:
+        return None
+    return ActionPlanLayout(page_head=re.compile(r"^" + r"\s*".join(re.escape(c) for c in best.split()) + r"$"))
+
+
+def action_plan_initiatives(original: str, clean: MappedText, meta: DocumentMeta) -> list[Initiative]:
+    """Initiatives of the action-plan pages :func:`detect_layout` finds (none when it finds none)."""
+    lines = layout_lines(original, clean)
+    layout = detect_layout(lines)
+    if layout is None:
+        return []
+    start = next(i for i, ln in enumerate(lines) if layout.page_head.match(ln.text))
+    items, _ = read_pages(layout, lines[start:], "", set())
+    return plan_initiatives(original, items, meta)
