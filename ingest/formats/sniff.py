@@ -10,9 +10,9 @@ from reform_search.errors import DocumentError
 # content kind -> the suffix it should have
 _EXPECTED = {"pdf": ".pdf", "xlsx": ".xlsx", "docx": ".docx", "pptx": ".pptx", "zip": ".zip",
              "ole": ".xls/.doc", "png": ".png", "jpeg": ".jpg", "gif": ".gif", "tiff": ".tif"}
-_NAMES = {"pdf": "PDF", "xlsx": "Excel .xlsx", "docx": "Word .docx", "pptx": "PowerPoint .pptx",
-          "zip": "ZIP archive", "ole": "legacy Office (.xls/.doc)", "png": "PNG image",
-          "jpeg": "JPEG image", "gif": "GIF image", "tiff": "TIFF image"}
+_NAMES = {"pdf": "a PDF", "xlsx": "an Excel .xlsx workbook", "docx": "a Word .docx file",
+          "pptx": "a PowerPoint .pptx file", "zip": "a ZIP archive", "ole": "a legacy Office (.xls/.doc) file",
+          "png": "a PNG image", "jpeg": "a JPEG image", "gif": "a GIF image", "tiff": "a TIFF image"}
 
 
 def sniff(data: bytes) -> str | None:
@@ -45,7 +45,7 @@ def sniff(data: bytes) -> str | None:
 def wrong_extension(path: str, suffix: str, kind: str) -> DocumentError:
     hint = "an old binary Excel/Word file: save it as .xlsx or PDF first" if kind == "ole" else (
         f"rename it to {_EXPECTED[kind]}")
-    return DocumentError(path, f"wrong extension: the content is a {_NAMES[kind]} file but the name ends in "
+    return DocumentError(path, f"wrong extension: the content is {_NAMES[kind]} but the name ends in "
                                f"{suffix}; {hint}")
 
 
