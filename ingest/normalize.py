@@ -210,19 +210,19 @@ def _matching(occ: list[tuple[int, int, list[int]]]) -> list[tuple[int, int, lis
     return keep
 
 
-def _running_lines(folded: list[str], page_of: list[int]) -> set[int]:
+def _running_lines(lines: list[str], page_of: list[int]) -> set[int]:
     """Running headers/footers and page numbers: lines repeated at a page edge across pages."""
     npages = page_of[-1] + 1 if page_of else 1
     if npages < 2:
         return set()
     by_page: dict[int, list[int]] = defaultdict(list)
-    for i, ln in enumerate(folded):
+    for i, ln in enumerate(lines):
         if ln.strip():
             by_page[page_of[i]].append(i)
     groups: dict[str, list[tuple[int, int, list[int]]]] = defaultdict(list)
     for page, idx in by_page.items():
         for i in set(idx[:_EDGE_LINES] + idx[-_EDGE_LINES:]):
-            squeezed = re.sub(r"\s+", "", folded[i])
+            squeezed = re.sub(r"\s+", "", "".join(fold_char(c) for c in lines[i]))
             key = re.sub(r"\d+", "#", squeezed)
             groups[key].append((page, i, [int(x) for x in re.findall(r"\d+", squeezed)]))
     drop: set[int] = set()
@@ -245,7 +245,7 @@ def clean(original: str, drop_layout: bool = True) -> MappedText:
     if drop_layout:
         skip = _vertical_runs(lines) | _page_number_lines(lines)
         if "\f" in original:
-            skip |= _running_lines(["".join(fold_char(c) for c in ln) for ln in lines], _pages_of_lines(original))
+            skip |= _running_lines(lines, _pages_of_lines(original))
     b = _Builder()
     offset = 0
     last = "\n"

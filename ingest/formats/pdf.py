@@ -1,13 +1,14 @@
 """PDF text extraction with pypdfium2 (PDFium; Apache-2.0/BSD), pages joined by a form feed.
 
-Library choice, measured on PDFs printed by headless Chromium (IPAGothic; Japanese body
-text, a table, a two-column CSS layout, a vertical-text block, running header and page
-footer), `python -m eval.bench_formats` on the shared 2-core machine:
+Library choice, measured with `python -m eval.bench_formats` on a 30-page PDF printed by
+headless Chromium (IPAGothic; Japanese body text, a table, a two-column CSS layout, a
+vertical-text block, running header and page footer) on the shared 2-core machine (the
+ranges are the same runs at load ~1 and ~10):
 
-* pypdfium2 5.15: ~200 pages/s. Japanese exact (full-width ＲＰＡ/ＡＩ－ＯＣＲ kept), text in
+* pypdfium2 5.15: 120-200 pages/s. Japanese exact (full-width ＲＰＡ/ＡＩ－ＯＣＲ kept), text in
   content-stream order, so the two CSS columns come out one after the other, never
   interleaved; vertical text comes out one character per line in reading order.
-* pdfplumber 0.11: ~11 pages/s (about 18x slower). Same characters, but it sorts lines by
+* pdfplumber 0.11: 6-11 pages/s (about 20x slower). Same characters, but it sorts lines by
   position: the two columns are interleaved line by line, and vertical text is scrambled
   ("和縦 / 六書 / ..."). Its table finder was not needed: PDFium already gives one table
   row per line with cells separated by spaces.
@@ -16,13 +17,15 @@ So pypdfium2 alone is used. The text is kept as PDFium extracts it (only CRLF ->
 stray form feed inside a page -> LF so page numbers stay exact); layout noise (running
 headers/footers, page numbers, vertical runs) is removed in the *search* form by
 `ingest.normalize.clean`, never here. PDFium marks a line-end hyphen it joined as U+0002;
-that character is kept in the original and folded to "-" in the search form.
+that character is kept in the original and folded to "-" in the search form (a compound
+"self-government" and a hyphenated "adminis-tration" cannot be told apart without a
+dictionary; Japanese office documents seldom auto-hyphenate, so the hyphen is kept).
 
 Not handled: scanned pages (no OCR: a PDF without any text is refused; a partly scanned
 one keeps only its text pages); fonts without a Unicode map (refused when most characters
 are unmapped); columns whose producer wrote the content out of reading order (PDFium
-follows the content stream, which is right for Chromium/Word/Excel exports but not
-guaranteed); vertical body text (its one-character lines are treated as decoration and
+follows the content stream: right for the Chromium output tested here and usual for
+office exports, but not guaranteed); vertical body text (its one-character lines are treated as decoration and
 dropped from the search form, as for the .txt seeds); tables come as space-separated rows,
 not `|` rows; owner-password restrictions (copy/print flags) are not enforced.
 """
