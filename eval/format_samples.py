@@ -145,7 +145,7 @@ def write_workbook(path: Path, data_rows: int = 5) -> Path:
     ws2 = wb.create_sheet("指標")
     ws2.append(["指標名", "基準値", "目標値", "", ""])
     ws2.append(["電子申請の件数", 1200, 2500.0, None, None])
-    ws2.append(["経常収支比率", 92.35, 90])
+    ws2.append(["経常収支比率", 92.35, 90, None, None, None, "※決算見込み"])
     ws3 = wb.create_sheet("集計")
     for r in range(3):
         ws3.append([r, r * 2, r * 3])

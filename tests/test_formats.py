@@ -78,7 +78,7 @@ def test_workbook_sheets_become_pages_of_rows(tmp_path):
     assert first[3] == f"1 | {TOPICS[0]} | 総務課 | A | B | 1,234,567 | 12.5% | 2024-04-01"
     assert len(first) == 3 + 5
     assert pages[1].split("\n") == ["【指標】", "指標名 | 基準値 | 目標値", "電子申請の件数 | 1200 | 2500",
-                                    "経常収支比率 | 92.35 | 90"]
+                                    "経常収支比率 | 92.35 | 90 |  |  |  | ※決算見込み"]
     assert pages[2] == "" and pages[3] == ""  # bare numbers (no header row) and a hidden sheet
     starts = page_starts(src.text)
     assert page_at(starts, src.text.index("経常収支比率")) == 2

@@ -17,8 +17,7 @@ _NAMES = {"pdf": "a PDF", "xlsx": "an Excel .xlsx workbook", "docx": "a Word .do
 
 def sniff(data: bytes) -> str | None:
     """The kind of content the bytes start with, or None for anything text-like or unknown."""
-    head = data[:1024]
-    if b"%PDF-" in head:
+    if data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         try:

@@ -75,6 +75,11 @@ def _plausible_header(cells: list[Any], width: int) -> bool:
     return len(filled) * 2 >= width and len(texts) * 10 >= len(filled) * 7
 
 
+def _median_width(texts: list[list[str]], rows: list[int]) -> int:
+    widths = sorted(len(_trim(list(texts[i]))) for i in rows)
+    return widths[(len(widths) - 1) // 2] if widths else 0
+
+
 def _trim(cells: list[str]) -> list[str]:
     while cells and not cells[-1]:
         cells.pop()
@@ -88,13 +93,17 @@ def _sheet_lines(rows: list[list[Any]], merges: list[Merge]) -> list[str] | None
     nonempty = [i for i, r in enumerate(texts) if any(r)]
     if not nonempty:
         return None
-    width = max(len(_trim(list(texts[i]))) for i in nonempty[:50])
+    typical = _median_width(texts, nonempty[:50])
     lines: list[str] = []
     k = 0
-    while k < len(nonempty) - 1 and k < _MAX_TITLE_ROWS and width > 1 and sum(1 for t in texts[nonempty[k]] if t) == 1:
+    while k < len(nonempty) - 1 and k < _MAX_TITLE_ROWS and typical > 1 and sum(1 for t in texts[nonempty[k]] if t) == 1:
         lines.append(next(t for t in texts[nonempty[k]] if t))
         k += 1
     h = nonempty[k]
+    # the header's span: its own cells, merges in it, and the usual width of the rows below
+    # (a stray note far to the right of one row does not widen it)
+    width = max([len(_trim(list(texts[h]))), _median_width(texts, nonempty[k + 1:k + 21])]
+                + [c2 for r1, _, r2, c2 in merges if r1 - 1 <= h <= r2 - 1])
     header = texts[h] + [""] * (width - len(texts[h]))
     filled = list(raw[h]) + [None] * (width - len(raw[h]))
     wide = False
