@@ -109,8 +109,9 @@ def municipal_html(charset: str = "utf-8") -> str:
 <div class="breadcrumb">ホーム &gt; 市政情報 &gt; 行財政改革</div>
 <main>
 <h1>第５次行財政改革推進計画</h1>
+<article><header><h2>計画の概要</h2></header>
 <p>市では、持続可能な行財政運営を目指し、&ldquo;改革&rdquo;を進めています。<br>令和６年度の重点項目は次のとおりです。</p>
-<ul><li>窓口のデジタル化 &amp; 手続の簡素化</li><li>公共施設の適正配置</li></ul>
+<ul><li>窓口のデジタル化 &amp; 手続の簡素化</li><li>公共施設の適正配置</li></ul></article>
 <table><caption>取組一覧</caption>
 <thead><tr><th>番号</th><th>取組名</th><th colspan="2">評価</th></tr></thead>
 <tbody><tr><td>1</td><td>電子申請<br>の拡充</td><td>A</td><td>B</td></tr><tr><td>2</td><td>ＲＰＡの導入</td><td>B</td></tr></tbody>

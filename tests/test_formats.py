@@ -37,7 +37,7 @@ def test_html_keeps_main_text_lines_and_table_rows(tmp_path):
     src = read_source(_write(tmp_path, "page.html", municipal_html().encode("utf-8")))
     assert (src.format, src.pages) == ("html", 1)
     lines = src.text.split("\n")
-    assert lines[0] == "第５次行財政改革推進計画"
+    assert lines[:2] == ["第５次行財政改革推進計画", "計画の概要"]  # an article's own header stays
     # <br> splits the paragraph, entities are decoded, list items are lines of their own
     assert "市では、持続可能な行財政運営を目指し、“改革”を進めています。" in lines
     assert "令和６年度の重点項目は次のとおりです。" in lines
@@ -50,14 +50,21 @@ def test_html_keeps_main_text_lines_and_table_rows(tmp_path):
         assert noise not in src.text, noise
 
 
-@pytest.mark.parametrize("declared", ["Shift_JIS", None])
-def test_shift_jis_page_is_decoded(tmp_path, declared):
+@pytest.mark.parametrize("declared, codec", [("Shift_JIS", "cp932"), (None, "cp932"), (None, "euc_jp"), ("EUC-JP", "euc_jp")])
+def test_japanese_legacy_encodings_are_decoded(tmp_path, declared, codec):
     html = municipal_html(declared or "x")
     if declared is None:
         html = html.replace('<meta charset="x">', "")
-    path = _write(tmp_path, "sjis.htm", html.encode("cp932"))
+    path = _write(tmp_path, "legacy.htm", html.encode(codec))
     src = read_source(path)
     assert "第５次行財政改革推進計画" in src.text and "2 | ＲＰＡの導入 | B" in src.text
+
+
+def test_undeclared_euc_jp_that_also_decodes_as_windows_31j(tmp_path):
+    body = "<html><body><main><p>市では行財政改革を進めています。</p><p>改革の推進について</p></main></body></html>"
+    data = body.encode("euc_jp")
+    assert data.decode("cp932")  # the trap: valid Windows-31J too (half-width kana garbage)
+    assert read_source(_write(tmp_path, "euc.html", data)).text == "市では行財政改革を進めています。\n改革の推進について"
 
 
 def test_html_without_text_and_misnamed_html(tmp_path):

@@ -24,7 +24,8 @@ _ALIASES = {"shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis
             "windows-31j": "cp932", "csshiftjis": "cp932", "euc-jp": "euc_jp", "x-euc-jp": "euc_jp",
             "iso-2022-jp": "iso2022_jp_2"}
 _FALLBACKS = ("utf-8", "cp932", "euc_jp")
-_DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "iframe", "svg",
+_PAGE_CHROME = ("header", "footer")  # the site's, unless inside an article/section/main
+_DROP_TAGS = ("script", "style", "noscript", "template", "nav", "aside", "iframe", "svg",
               "canvas", "object", "embed", "map", "button", "select", "textarea", "input", "head")
 _DROP_ROLES = ("navigation", "banner", "contentinfo", "complementary", "search")
 _MENU = re.compile(r"^(?:g?nav|navi|navigation|[gl]nav\w*|global-?nav\w*|local-?nav\w*|menu|\w*-menu|side-?menu"
@@ -42,25 +43,32 @@ def decode_html(data: bytes, path: str) -> str:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace")
-    candidates: list[str] = []
     m = _META_CHARSET.search(data[:8192])
     if m:
         label = m.group(1).decode("ascii").lower()
-        label = _ALIASES.get(label, label)
         try:
-            candidates.append(codecs.lookup(label).name)
-        except LookupError:
-            pass
-    candidates += [c for c in _FALLBACKS if c not in candidates]
-    first_error: UnicodeDecodeError | None = None
-    for enc in candidates:
+            return data.decode(codecs.lookup(_ALIASES.get(label, label)).name)
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong or unknown declaration: guess like an undeclared page
+    decoded = []
+    for enc in _FALLBACKS:
         try:
-            return data.decode(enc)
-        except UnicodeDecodeError as e:
-            first_error = first_error or e
-    assert first_error is not None
-    raise DocumentError(path, f"cannot tell the text encoding (tried {', '.join(candidates)}; byte {first_error.start} "
-                              "is invalid); add <meta charset> or save it as UTF-8")
+            decoded.append(data.decode(enc))
+        except UnicodeDecodeError:
+            continue
+        if enc == "utf-8":
+            return decoded[0]
+    if not decoded:
+        raise DocumentError(path, f"cannot tell the text encoding (not {', '.join(_FALLBACKS)}); "
+                                  "add <meta charset> or save it as UTF-8")
+    # EUC-JP bytes often decode as Windows-31J too (into half-width kana): keep the likelier Japanese
+    return max(decoded, key=_japaneseness)
+
+
+def _japaneseness(text: str) -> int:
+    kana = sum(1 for c in text if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff")
+    halfwidth = sum(1 for c in text if "\uff61" <= c <= "\uff9f")
+    return kana - 2 * halfwidth
 
 
 def _is_menu(node: LexborNode) -> bool:
@@ -69,6 +77,15 @@ def _is_menu(node: LexborNode) -> bool:
         return True
     names = [attrs.get("id") or ""] + (attrs.get("class") or "").split()
     return any(_MENU.match(n) for n in names if n)
+
+
+def _in_content(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in ("article", "section", "main"):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _main(root: LexborNode) -> LexborNode:
@@ -151,6 +168,8 @@ def _walk(node: LexborNode, out: _Lines, inline: bool = False, pre: bool = False
             else:
                 out.flush()
         elif tag in _DROP_TAGS or tag.startswith("-") or _is_menu(child):
+            continue
+        elif tag in _PAGE_CHROME and not _in_content(child):
             continue
         elif tag == "table" and not inline:
             _table(child, out)
