@@ -64,7 +64,7 @@ def read_pdf(data: bytes, path: str, suffix: str = ".pdf") -> SourceText:
     require_nonempty(data, path)
     if b"%PDF-" not in data[:1024]:
         raise _not_pdf(data, path, suffix)
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-8192:]:  # tolerate trailing padding after the end marker
         raise DocumentError(path, "truncated or corrupt PDF (no %%EOF end marker); download it again")
     try:
         doc = pdfium.PdfDocument(data)
