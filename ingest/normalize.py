@@ -231,7 +231,10 @@ def _running_lines(lines: list[str], page_of: list[int]) -> set[int]:
         hits = len({page for page, _, _ in keep})
         page_like = any(len({nums[j] for _, _, nums in keep}) > 1 for j in range(len(occ[0][2])))
         if hits >= 2 and (hits * 2 > npages or (page_like and _PAGE_NO_KEY.fullmatch(key))):
-            drop.update(i for _, i, _ in keep)
+            # the first copy of a repeated line stays unless it carries the page number: a table
+            # header repeated on every page still heads the table once
+            first = [] if page_like else [min(keep)[1]]
+            drop.update(i for _, i, _ in keep if i not in first)
     return drop
 
 

@@ -108,8 +108,15 @@ def test_running_header_with_a_page_number_inside_and_a_footer():
     pages = [[f"狛江市行財政改革推進計画 {p}/5", *_body(p), "狛江市 企画財政部"] for p in range(1, 6)]
     original = _paged(pages)
     mt = clean(original)
-    assert mt.text.split("\n") == [line for p in range(1, 6) for line in _body(p)]
+    # the header carries the page number: every copy goes; the footer's first copy stays
+    assert mt.text.split("\n") == [*_body(1), "狛江市 企画財政部", *[line for p in range(2, 6) for line in _body(p)]]
     _check_map(original, mt)
+
+
+def test_a_table_header_repeated_on_every_page_heads_the_table_once():
+    pages = [["No. | 取組項目 | 担当課", *_body(p)] for p in range(1, 4)]
+    mt = clean(_paged(pages))
+    assert mt.text.count("No. | 取組項目 | 担当課") == 1 and mt.text.startswith("No. | 取組項目 | 担当課")
 
 
 def test_lines_repeated_on_few_pages_or_inside_pages_stay():
