@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from index.answer import quote_of
 from ingest.chunking import ChunkParams
 from ingest.formats import page_starts
 from ingest.paging import page_label, page_span, pages_of
 from ingest.pipeline import ingest_document
 from ingest.records import Chunk, DocumentMeta
+from search_api.source_view import source_pieces
 
 PAGE1 = "第1章 はじめに\n行財政改革の目的を定める。\n"
 PAGE2 = "第2章 取組\nＲＰＡを導入し、定型作業を自動化した。\n"
@@ -75,3 +77,19 @@ def test_page_label():
     assert page_label(None) == "" and page_label(None, None) == ""
     assert page_label(12) == page_label(12, 12) == "p.12"
     assert page_label(12, 13) == "pp.12–13"
+
+
+def test_quotes_over_a_page_break_have_no_form_feed():
+    assert quote_of("電子決裁の\f活用を推進する。") == "電子決裁の活用を推進する。"
+    assert quote_of("RPA\fpilot を\n\f導入した") == "RPA pilot を導入した"
+
+
+def test_source_pieces_replace_only_the_form_feeds():
+    start, end = PAGED.index("ＲＰＡ"), PAGED.index("電子決裁") + 4  # cited from page 2 into page 3
+    before, cited, after = source_pieces(PAGED[:start], PAGED[start:end], PAGED[end:])
+    assert before[0] == 1 and [p for p in before if isinstance(p, int)] == [1, 2]
+    assert cited[0].startswith("ＲＰＡ") and [p for p in cited if isinstance(p, int)] == [3]
+    assert not any(isinstance(p, int) for p in after)
+    joined = "".join("\f" if isinstance(p, int) else p for p in before[1:] + cited + after)
+    assert joined == PAGED and "".join(p for p in cited if isinstance(p, str)) == PAGED[start:end].replace("\f", "")
+    assert source_pieces("前", "引用", "後") == (["前"], ["引用"], ["後"])
