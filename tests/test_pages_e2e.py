@@ -180,3 +180,23 @@ def test_initiative_page_shows_the_page_of_each_span(client: TestClient, paged: 
     assert r.status_code == 200 and "\f" not in r.text
     shown = re.findall(r'原文で確認(?:（<span class="pages">([^<]+)</span>）)?</a>', r.text.split('id="similar"')[0])
     assert shown == [page_label(*page_range(KOMAE, a, b)) for a, b in ini.spans]
+
+
+def test_cli_prints_pages(paged: Searcher, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    from reform_search.cli import main
+    from reform_search.settings import get_settings
+
+    monkeypatch.setenv("REFORM_SEARCH_DATA_DIR", str(paged.settings.data_dir))
+    monkeypatch.setenv("REFORM_SEARCH_CORPUS_DIR", str(paged.settings.corpus_dir))
+    monkeypatch.setenv("REFORM_SEARCH_ANSWER_MIN_CONFIDENCE", "0")
+    get_settings.cache_clear()
+    try:
+        hit = _top(paged, "ガバメントクラウド")
+        assert main(["search", "ガバメントクラウド", "--k", "1", "--mode", "lexical"]) == 0
+        assert f"({DOC} {page_label(hit.page, hit.page_end)} L{hit.source['line_start']}," in capsys.readouterr().out
+        assert main(["ask", QUESTION]) == 0
+        assert "」p.3: " in capsys.readouterr().out
+        assert main(["search", "ICT 効率化", "--k", "3", "--city", "小平市"]) == 0
+        assert re.search(r"\(kodaira-fx L\d+,", capsys.readouterr().out)
+    finally:
+        get_settings.cache_clear()
