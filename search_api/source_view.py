@@ -1,8 +1,9 @@
-"""Page breaks in the source view: a paged original is shown with a marker per page (pure)."""
+"""Where a passage is in its original: position labels, and the source view's page markers (pure)."""
 
 from __future__ import annotations
 
 from ingest.formats import PAGE_BREAK
+from ingest.paging import page_label
 
 Piece = str | int  # original text, or the number of the page that starts there
 
@@ -29,3 +30,9 @@ def source_pieces(before: str, cited: str, after: str) -> tuple[list[Piece], lis
     cited_page = 1 + before.count(PAGE_BREAK)
     after_page = cited_page + cited.count(PAGE_BREAK)
     return (first + paged_pieces(before, 1), paged_pieces(cited, cited_page), paged_pieces(after, after_page))
+
+
+def position_label(page: int | None, page_end: int | None, line_start: int, line_end: int) -> str:
+    """「p.3・12〜14行目」; just the lines for a document without pages."""
+    lines = f"{line_start}" + (f"〜{line_end}" if line_end > line_start else "") + "行目"
+    return f"{page_label(page, page_end)}・{lines}" if page is not None else lines

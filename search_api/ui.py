@@ -26,7 +26,7 @@ from index.qa import extractive_answer
 from index.searcher import Filters, Hit, Searcher
 from ingest.paging import page_label, pages_of
 from reform_search.errors import InvalidQuery, NotFound
-from search_api.source_view import source_pieces
+from search_api.source_view import position_label, source_pieces
 
 log = logging.getLogger("reform_search.ui")
 HERE = Path(__file__).resolve().parent
@@ -150,8 +150,8 @@ def hit_view(h: Hit, limit: int | None = 220) -> dict[str, Any]:
         "ratings": [{**r, "cls": rating_class(r["value"])} for r in ini.get("ratings", [])],
         "path": " › ".join(h.heading_path), "snippet": render_marked(h.text, h.highlights, limit),
         "facts": facts, "source_url": source_url(h.document_id, src["char_start"], src["char_end"]),
-        "pages": page_label(h.page, h.page_end), "lines": (f"{page_label(h.page, h.page_end)}・" if h.page else "")
-        + f"{src['line_start']}" + (f"〜{src['line_end']}" if src["line_end"] > src["line_start"] else "") + "行目",
+        "pages": page_label(h.page, h.page_end),
+        "lines": position_label(h.page, h.page_end, src["line_start"], src["line_end"]),
         "file": src["file"], "text": plain(h.text), "facts_text": [Markup(x).striptags() for x in facts],
         "rating_text": " ".join(f"{r['year'] or ''}{'年度' if r['year'] else ''}{r['label']} {r['value']}".strip()
                                 for r in ini.get("ratings", [])),

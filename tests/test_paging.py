@@ -8,7 +8,7 @@ from ingest.formats import page_starts
 from ingest.paging import page_label, page_span, pages_of
 from ingest.pipeline import ingest_document
 from ingest.records import Chunk, DocumentMeta
-from search_api.source_view import source_pieces
+from search_api.source_view import position_label, source_pieces
 
 PAGE1 = "第1章 はじめに\n行財政改革の目的を定める。\n"
 PAGE2 = "第2章 取組\nＲＰＡを導入し、定型作業を自動化した。\n"
@@ -93,3 +93,9 @@ def test_source_pieces_replace_only_the_form_feeds():
     joined = "".join("\f" if isinstance(p, int) else p for p in before[1:] + cited + after)
     assert joined == PAGED and "".join(p for p in cited if isinstance(p, str)) == PAGED[start:end].replace("\f", "")
     assert source_pieces("前", "引用", "後") == (["前"], ["引用"], ["後"])
+
+
+def test_position_label():
+    assert position_label(None, None, 12, 14) == "12〜14行目"
+    assert position_label(3, 3, 12, 12) == "p.3・12行目"
+    assert position_label(3, 4, 12, 30) == "pp.3–4・12〜30行目"
