@@ -38,8 +38,9 @@ def wants_quantity(question: str) -> bool:
 
 
 def quote_of(original: str) -> str:
-    """The original wording with PDF line breaks and layout spaces between Japanese removed."""
-    out = re.sub(r"\s*\n\s*", "\n", original.strip())
+    """The original wording with PDF line breaks and layout spaces between Japanese removed
+    (a page break counts as a line break)."""
+    out = re.sub(r"\s*[\n\f]\s*", "\n", original.strip())
     out = re.sub(r"(?<=[^\x00-\x7f])\n(?=[^\x00-\x7f])", "", out)
     out = re.sub(r"\n", " ", out)
     return re.sub(r"(?<=[^\x00-\x7f])[ \u3000]+(?=[^\x00-\x7f])", "", out)

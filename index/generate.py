@@ -12,6 +12,7 @@ from typing import Any
 
 from index.qa import Answer, extractive_answer
 from index.searcher import Filters, Hit, Searcher
+from ingest.paging import page_label
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
 SYSTEM = (
@@ -23,7 +24,8 @@ SYSTEM = (
 
 def build_messages(question: str, hits: list[Hit]) -> list[dict[str, str]]:
     passages = "\n\n".join(
-        f"[{n}] {h.city}『{h.document_title}』{(h.initiative or {}).get('title', h.title)}\n{h.search_text}"
+        f"[{n}] {h.city}『{h.document_title}』{(h.initiative or {}).get('title', h.title)}"
+        f"{' ' + page_label(h.page, h.page_end) if h.page else ''}\n{h.search_text}"
         for n, h in enumerate(hits, 1)
     )
     return [

@@ -10,6 +10,7 @@ from typing import Any
 from index.answer import Sentence, is_comparison, pick, split_sentences
 from index.searcher import Filters, Hit, Searcher
 from ingest.normalize import fold
+from ingest.paging import page_label, pages_of
 
 _PLACE = re.compile(r"([一-龥]{2,3}(?:市|区|町|村|府|県))(?![一-龥])")
 NO_ANSWER = "該当する記述が見つかりませんでした。質問の言葉を変えるか、市や年度の絞り込みを外してお試しください。"
@@ -27,6 +28,8 @@ class AnswerLine:
     citation: int  # 1-based index into Answer.citations
     char_start: int
     char_end: int
+    page: int | None = None  # page of the quote in a paged (PDF) original, else None
+    page_end: int | None = None
 
 
 @dataclass
@@ -53,10 +56,11 @@ def unknown_places(question: str, folded_texts: list[str]) -> list[str]:
     return [p for p in dict.fromkeys(_PLACE.findall(fold(question))) if not any(p in t for t in folded_texts)]
 
 
-def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit]) -> AnswerLine:
+def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit], texts: dict[str, str]) -> AnswerLine:
     hit = hits[sentence.hit_index]
     if hit not in cited:
         cited.append(hit)
+    page, page_end = pages_of(texts[hit.document_id], sentence.start, sentence.end) if hit.page else (None, None)
     return AnswerLine(
         quote=sentence.quote,
         city=hit.city,
@@ -66,13 +70,15 @@ def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit]) -> AnswerLine:
         citation=cited.index(hit) + 1,
         char_start=sentence.start,
         char_end=sentence.end,
+        page=page,
+        page_end=page_end,
     )
 
 
 def _label(line: AnswerLine) -> str:
     ini = line.initiative
     where = f"{ini['number']} {ini['title']}" if ini else line.document_title
-    return f"{line.city}「{where}」"
+    return f"{line.city}「{where}」{page_label(line.page, line.page_end)}"
 
 
 def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Filters | None = None,
@@ -90,11 +96,11 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
         for g in groups:
             cands = [s for n, h in enumerate(g.hits, start) for s in split_sentences(n, h.text, h.source["char_start"])]
             start += len(g.hits)
-            lines.extend(_line(s, hits, cited) for s in pick(cands, terms, question, limit=1))
+            lines.extend(_line(s, hits, cited, searcher.meta.texts) for s in pick(cands, terms, question, limit=1))
     else:
         hits = searcher.search(question, k=k, filters=filters).hits
         cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source["char_start"])]
-        lines = [_line(s, hits, cited) for s in pick(cands, terms, question, limit=3)]
+        lines = [_line(s, hits, cited, searcher.meta.texts) for s in pick(cands, terms, question, limit=3)]
     confidence = confidence_of(hits)
     answerable = bool(lines) and confidence >= threshold and not unknown_places(question, searcher.folded_texts)
     if not answerable:

@@ -60,6 +60,8 @@ class Hit:
     search_text: str
     highlights: list[tuple[int, int]]
     source: dict[str, Any]
+    page: int | None = None  # pages of a paged (PDF) original, else None
+    page_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +82,8 @@ class Hit:
             "search_text": self.search_text,
             "highlights": [list(h) for h in self.highlights],
             "source": self.source,
+            "page": self.page,
+            "page_end": self.page_end,
         }
 
 
@@ -457,7 +461,11 @@ class Searcher:
                 "char_end": chunk.char_end,
                 "line_start": line_start,
                 "line_end": line_end,
+                "page": chunk.page,
+                "page_end": chunk.page_end,
             },
+            page=chunk.page,
+            page_end=chunk.page_end,
         )
 
     # ---- comparison ----------------------------------------------------------------------

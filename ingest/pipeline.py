@@ -20,6 +20,7 @@ from typing import Any
 from ingest.chunking import ChunkParams, Unit, chunk_unit
 from ingest.corpus import load_manifest, read_source_document
 from ingest.normalize import clean
+from ingest.paging import with_pages
 from ingest.parsers import get_parser
 from ingest.records import Chunk, DocumentMeta, Initiative, Section
 from reform_search.errors import DocumentError, IngestOutputMissing
@@ -62,7 +63,7 @@ def ingest_document(meta: DocumentMeta, text: str, params: ChunkParams) -> Docum
     chunks: list[Chunk] = []
     for unit in units:
         chunks.extend(chunk_unit(unit, cleaned, params))
-    return DocumentRecords(meta, text, parsed.initiatives, parsed.sections, chunks)
+    return DocumentRecords(meta, text, parsed.initiatives, parsed.sections, with_pages(chunks, text))
 
 
 def run_ingest(corpus_dir: Path, params: ChunkParams, progress: Progress | None = None) -> IngestResult:

@@ -133,6 +133,8 @@ class Chunk:
     char_start: int
     char_end: int
     ordinal: int
+    page: int | None = None  # first page of the passage in a paged (PDF) original, else None
+    page_end: int | None = None  # last page; > page when the passage runs over a page break
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -65,9 +65,11 @@ def _hit_line(n: int, h: Any, width: int = 160) -> str:
     if ini and ini["ratings"]:
         rating = " [" + " ".join(f"{r['year'] or ''}{':' if r['year'] else ''}{r['value']}" for r in ini["ratings"]) + "]"
     from index.answer import quote_of
+    from ingest.paging import page_label
 
     snippet = quote_of(_highlighted(h.text, h.highlights))[:width]
-    return f"{n:2d}. {h.city} | {label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({h.document_id} L{h.source['line_start']}, score {h.score:.4f})"
+    where = f"{h.document_id} {page_label(h.page, h.page_end) + ' ' if h.page else ''}L{h.source['line_start']}"
+    return f"{n:2d}. {h.city} | {label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({where}, score {h.score:.4f})"
 
 
 def _highlighted(text: str, spans: list[tuple[int, int]]) -> str:
@@ -141,6 +143,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from index.qa import extractive_answer
+    from ingest.paging import page_label
 
     searcher = open_searcher(settings)
     a = extractive_answer(searcher, args.question, filters=_filters(args))
@@ -153,7 +156,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for n, h in enumerate(a.citations, 1):
         ini = h.initiative
         label = f"{ini['number']} {ini['title']}" if ini else h.title
-        print(f"[{n}] {h.city} {h.document_title} {label} (L{h.source['line_start']}-{h.source['line_end']})")
+        page = f"{page_label(h.page, h.page_end)} " if h.page else ""
+        print(f"[{n}] {h.city} {h.document_title} {label} ({page}L{h.source['line_start']}-{h.source['line_end']})")
     _err(f"confidence {a.confidence:.3f}, {a.took_ms:.0f} ms")
     return 0 if a.answerable else 1
 

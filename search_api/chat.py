@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from index.generate import generated_answer
 from index.qa import Answer
+from ingest.paging import page_label
 from search_api.app import ApiError, SearcherDep
 from search_api.schemas import ChatRequest
 
@@ -37,7 +38,8 @@ def to_markdown(a: Answer) -> str:
     for n, h in enumerate(a.citations, 1):
         ini = h.initiative
         label = f"{ini['number']} {ini['title']}" if ini else (h.title or "")
-        lines.append(f"{n}. {h.city}『{h.document_title}』{label}（{h.source['file']} {h.source['line_start']}行目）")
+        page = f"{page_label(h.page, h.page_end)}・" if h.page else ""
+        lines.append(f"{n}. {h.city}『{h.document_title}』{label}（{page}{h.source['file']} {h.source['line_start']}行目）")
     return "\n".join(lines)
 
 

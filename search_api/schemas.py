@@ -78,6 +78,8 @@ class SourceOut(BaseModel):
     char_end: int
     line_start: int
     line_end: int
+    page: int | None = Field(default=None, description="First page (1-based) of a paged (PDF) document; null otherwise")
+    page_end: int | None = Field(default=None, description="Last page; greater than `page` when it runs over a page break")
 
 
 class HitOut(BaseModel):
@@ -96,6 +98,8 @@ class HitOut(BaseModel):
     text: str = Field(description="The original wording of the passage")
     highlights: list[tuple[int, int]] = Field(description="[start, end) spans of query terms in `text`")
     source: SourceOut
+    page: int | None = Field(default=None, description="First page (1-based) of a paged (PDF) document; null otherwise")
+    page_end: int | None = Field(default=None, description="Last page; greater than `page` when it runs over a page break")
 
 
 class SearchResponse(BaseModel):
@@ -124,6 +128,8 @@ class AnswerLineOut(BaseModel):
     citation: int
     char_start: int
     char_end: int
+    page: int | None = Field(default=None, description="Page (1-based) of the quote in a paged (PDF) document; null otherwise")
+    page_end: int | None = Field(default=None, description="Last page; greater than `page` when it runs over a page break")
 
 
 class AnswerResponse(BaseModel):

@@ -24,7 +24,9 @@ from markupsafe import Markup, escape
 
 from index.qa import extractive_answer
 from index.searcher import Filters, Hit, Searcher
+from ingest.paging import page_label, pages_of
 from reform_search.errors import InvalidQuery, NotFound
+from search_api.source_view import position_label, source_pieces
 
 log = logging.getLogger("reform_search.ui")
 HERE = Path(__file__).resolve().parent
@@ -148,7 +150,8 @@ def hit_view(h: Hit, limit: int | None = 220) -> dict[str, Any]:
         "ratings": [{**r, "cls": rating_class(r["value"])} for r in ini.get("ratings", [])],
         "path": " › ".join(h.heading_path), "snippet": render_marked(h.text, h.highlights, limit),
         "facts": facts, "source_url": source_url(h.document_id, src["char_start"], src["char_end"]),
-        "lines": f"{src['line_start']}" + (f"〜{src['line_end']}" if src["line_end"] > src["line_start"] else "") + "行目",
+        "pages": page_label(h.page, h.page_end),
+        "lines": position_label(h.page, h.page_end, src["line_start"], src["line_end"]),
         "file": src["file"], "text": plain(h.text), "facts_text": [Markup(x).striptags() for x in facts],
         "rating_text": " ".join(f"{r['year'] or ''}{'年度' if r['year'] else ''}{r['label']} {r['value']}".strip()
                                 for r in ini.get("ratings", [])),
@@ -350,7 +353,8 @@ def mount_ui(app: FastAPI) -> None:
         lines = [{"quote_html": bold_numbers(ln.quote), "city": ln.city, "citation": ln.citation,
                   "label": " ".join(x for x in ((ln.initiative or {}).get("number", ""),
                                                 (ln.initiative or {}).get("title") or ln.document_title) if x),
-                  "source_url": source_url(ln.document_id, ln.char_start, ln.char_end)} for ln in a.lines]
+                  "source_url": source_url(ln.document_id, ln.char_start, ln.char_end),
+                  "pages": page_label(ln.page, ln.page_end)} for ln in a.lines]
         return page(request, "ask.html", answer=a, lines=lines, citations=[hit_view(h) for h in a.citations], **ctx)
 
     @app.get("/source/{document_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -371,8 +375,9 @@ def mount_ui(app: FastAPI) -> None:
                 parts = [text[:i], text[i:j], text[j:]]
             else:
                 notice = f"指定された引用位置（{a}〜{b}）がこの資料の範囲（0〜{len(text)}）にないため、全文を表示しています。"
-        return page(request, "source.html", doc=doc, kind=KIND_LABELS.get(doc["kind"], doc["kind"]), before=parts[0],
-                    cited=parts[1], after=parts[2], notice=notice, active="")
+        before, cited, after = source_pieces(*parts)
+        return page(request, "source.html", doc=doc, kind=KIND_LABELS.get(doc["kind"], doc["kind"]), before=before,
+                    cited=cited, after=after, notice=notice, active="")
 
     @app.get("/initiative/{initiative_id:path}", response_class=HTMLResponse, include_in_schema=False)
     @guarded("")
@@ -382,7 +387,8 @@ def mount_ui(app: FastAPI) -> None:
         ini = s.initiative(initiative_id)
         doc = s.meta.documents[ini.document_id]
         text = s.meta.texts[ini.document_id]
-        spans = [{"text": bold_numbers(plain(text[a:b])), "url": source_url(ini.document_id, a, b)} for a, b in ini.spans]
+        spans = [{"text": bold_numbers(plain(text[a:b])), "url": source_url(ini.document_id, a, b),
+                  "pages": page_label(*pages_of(text, a, b))} for a, b in ini.spans]
         similar, _ = s.similar(ini.id, k=6)
         extra = [(EXTRA_LABELS[k], bold_numbers(plain(v))) for k, v in ini.extra.items() if k in EXTRA_LABELS and v.strip()]
         status = "" if any(ini.status.rstrip("…") in plain(v) for v in ini.extra.values()) else ini.status
