@@ -20,6 +20,18 @@ MANIFEST_NAME = "manifest.json"
 KINDS = ("progress_report", "department_policy", "evaluation_report", "reform_plan", "other")
 
 
+class StructureOptions(BaseModel):
+    """How the general recognizer should read one document family (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    initiative_schemes: list[str] = Field(default_factory=list, max_length=5,
+                                          description="numbering schemes of initiatives, e.g. circled, paren, word:取組項目")
+    min_items: int = Field(default=3, ge=1, le=50)
+    use_tables: bool = True
+    default_year: int | None = Field(default=None, ge=1989, le=2100)
+
+
 class ManifestEntry(BaseModel):
     """One document of the manifest, as written by people: validated strictly."""
 
@@ -34,6 +46,7 @@ class ManifestEntry(BaseModel):
     parser: str | None = None
     source_url: str | None = None
     published: str | None = None
+    structure: StructureOptions | None = None
 
     @field_validator("kind")
     @classmethod
@@ -116,6 +129,7 @@ def load_manifest(corpus_dir: Path) -> list[DocumentMeta]:
             file=e.file,
             source_url=e.source_url,
             parser=e.parser,
+            structure=e.structure.model_dump() if e.structure else None,
             published=e.published,
         )
         for e in manifest.documents

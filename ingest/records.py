@@ -25,6 +25,7 @@ class DocumentMeta:
     source_url: str | None = None
     parser: str | None = None
     published: str | None = None
+    structure: dict[str, Any] | None = field(default=None, hash=False)  # recognizer options (a Profile)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -125,3 +125,25 @@ def test_list_and_detail_pages_merge_into_one_initiative() -> None:
     assert [(i.number, i.title, i.departments) for i in doc.initiatives] == [
         ("取組項目01", "窓口改善", ["市民課"]), ("取組項目02", "電子申請", ["情報課"]), ("取組項目03", "施設再編", ["管財課"])]
     assert all(len(i.spans) == 2 for i in doc.initiatives)
+
+
+def test_manifest_structure_options_configure_a_family_without_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from ingest.chunking import ChunkParams
+    from ingest.corpus import load_manifest, read_document
+    from ingest.pipeline import ingest_document
+    from reform_search.errors import CorpusError
+
+    text = "\n".join(["1 総論", "(1) 窓口", "(2) 電子申請", "(3) 施設", "2 各論", "(1) 財政", "(2) 人事", "(3) 組織"])
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    entry = {"id": "a", "city": "テスト市", "title": "計画", "kind": "reform_plan", "fiscal_years": [2024],
+             "file": "a.txt", "structure": {"initiative_schemes": ["num"], "min_items": 2}}
+    (tmp_path / "manifest.json").write_text(json.dumps({"documents": [entry]}, ensure_ascii=False), encoding="utf-8")
+    meta, = load_manifest(tmp_path)
+    doc = ingest_document(meta, read_document(tmp_path, meta), ChunkParams())
+    assert [i.title for i in doc.initiatives] == ["総論", "各論"]
+    entry["structure"] = {"initiative_level": "num"}
+    (tmp_path / "manifest.json").write_text(json.dumps({"documents": [entry]}, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CorpusError, match="document 'a'.*structure"):
+        load_manifest(tmp_path)

@@ -30,6 +30,15 @@ class Profile:
     use_tables: bool = True
     default_year: int | None = None  # year of undated ratings (default: the document's single year)
 
+    @classmethod
+    def from_options(cls, options: dict | None) -> "Profile":
+        """A profile from a manifest entry's ``structure`` options (validated there)."""
+        if not options:
+            return cls()
+        o = dict(options)
+        o["initiative_schemes"] = tuple(o.get("initiative_schemes") or ())
+        return cls(**o)
+
 
 @dataclass
 class _Item:
