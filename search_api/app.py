@@ -17,10 +17,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from index.searcher import Filters, Searcher
+from index.searcher import Searcher
 from reform_search.errors import IndexError_, InvalidQuery, NotFound, ReformSearchError
 from reform_search.settings import Settings, get_settings
-from search_api.schemas import ErrorResponse, FiltersIn
+from search_api.schemas import ErrorResponse
+from search_api.service import to_filters, validation_message
 
 log = logging.getLogger("reform_search.api")
 
@@ -92,12 +93,6 @@ def require_key(
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 
 
-def to_filters(f: FiltersIn | None) -> Filters:
-    if f is None:
-        return Filters()
-    return Filters(tuple(f.city), tuple(f.kind), tuple(f.fiscal_year), tuple(f.rating))
-
-
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
     """The app; with `searcher` given (tests) nothing is loaded at start-up."""
     settings = settings or get_settings()
@@ -162,8 +157,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         if any(err.get("type") == "json_invalid" for err in errors):
             return error_json(400, "malformed_json", "request body is not valid JSON")
         details = [{"loc": list(err["loc"]), "msg": err["msg"]} for err in errors]
-        summary = "; ".join(f"{'.'.join(str(x) for x in d['loc'][1:]) or 'body'}: {d['msg']}" for d in details)
-        return error_json(422, "validation_error", summary, details)
+        return error_json(422, "validation_error", validation_message(details), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_r: Request, e: StarletteHTTPException) -> JSONResponse:
