@@ -139,6 +139,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    import threading
+
+    from search_api.mcp import SearcherLoader, build_server
+
+    loader = SearcherLoader(settings)
+    threading.Thread(target=loader.preload, name="index-preload", daemon=True).start()
+    _err(f"MCP server on stdio over {settings.index_dir} (stop with Ctrl-D or by closing the client)")
+    build_server(loader, settings, log_level="INFO").run("stdio")  # stderr: the client's server log
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from index.qa import extractive_answer
 
@@ -246,6 +258,7 @@ def add_parsers(sub: Any) -> None:
     v = sub.add_parser("serve", help="start the API and web UI")
     v.add_argument("--host", default=None, help="default 127.0.0.1 (REFORM_SEARCH_HOST)")
     v.add_argument("--port", type=int, default=None, help="default 8000 (REFORM_SEARCH_PORT)")
+    sub.add_parser("mcp", help="MCP server on stdio for chat clients (HTTP: /mcp on `serve`)")
     sub.add_parser("reload", help="tell the running server to serve the current snapshot")
     rb = sub.add_parser("rollback", help="serve the previous snapshot again")
     rb.add_argument("--no-reload", action="store_true", help="only move the pointer")
@@ -264,6 +277,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "ask": cmd_ask,
     "serve": cmd_serve,
+    "mcp": cmd_mcp,
     "reload": cmd_reload,
     "rollback": cmd_rollback,
     "snapshots": cmd_snapshots,
