@@ -134,7 +134,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = args.host or settings.host
     port = args.port or settings.port
-    _err(f"serving on http://{host}:{port}/ (API docs at /docs)")
+    _err(f"serving on http://{host}:{port}/ (API docs at /docs, MCP at /mcp)")
+    settings = settings.model_copy(update={"host": host, "port": port})  # MCP links and host checks follow
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     return 0
 
@@ -147,7 +148,7 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     loader = SearcherLoader(settings)
     threading.Thread(target=loader.preload, name="index-preload", daemon=True).start()
     _err(f"MCP server on stdio over {settings.index_dir} (stop with Ctrl-D or by closing the client)")
-    build_server(loader, settings, log_level="INFO").run("stdio")  # stderr: the client's server log
+    build_server(loader, settings).run("stdio")
     return 0
 
 

@@ -12,11 +12,13 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.fields import FieldInfo
@@ -42,7 +44,6 @@ from search_api.schemas import (
 
 log = logging.getLogger("reform_search.mcp")
 SearcherSource = Callable[[], Searcher]
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 R = TypeVar("R")
 
 INSTRUCTIONS = (
@@ -117,13 +118,11 @@ def _tool(mcp: MCPServer, title: str) -> Callable[[Callable[..., Any]], Callable
     return register
 
 
-def build_server(source: SearcherSource, settings: Settings, log_level: LogLevel = "WARNING") -> MCPServer:
-    """The tools over the searcher `source` returns (called per request, so a reload is picked up).
-
-    `log_level` only matters where nothing configured logging before (the SDK calls basicConfig).
-    """
+def build_server(source: SearcherSource, settings: Settings) -> MCPServer:
+    """The tools over the searcher `source` returns (called per request, so a reload is picked up)."""
+    # log_level: the SDK calls logging.basicConfig; where nothing configured logging yet, warnings only.
     mcp = MCPServer("reform-search", title="reform-search（行財政改革資料の検索）", instructions=INSTRUCTIONS,
-                    version="0.1.0", log_level=log_level)
+                    version="0.1.0", log_level="WARNING")
     link = base_url(settings)
 
     @_tool(mcp, "取組の検索")
@@ -225,6 +224,26 @@ class SearcherLoader:
             log.warning("index not loaded yet: %s", e)  # the first tool call tries again and reports it
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def transport_security(settings: Settings) -> TransportSecuritySettings | None:
+    """DNS-rebinding protection while serving on loopback (the SDK's own rule), also admitting PUBLIC_URL.
+
+    On other interfaces the endpoint is meant to be reached by name, so only the API key guards it,
+    as it guards the JSON API.
+    """
+    if settings.host not in LOOPBACK:
+        return None
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+    if settings.public_url:
+        url = urlsplit(settings.public_url)
+        hosts.append(url.netloc)
+        origins.append(f"{url.scheme}://{url.netloc}")
+    return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
+
+
 class HttpEndpoint:
     """The ASGI endpoint at /mcp; `running()` belongs in the host app's lifespan.
 
@@ -238,7 +257,8 @@ class HttpEndpoint:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         # A session manager runs once: each lifespan (server start, test client) gets a new one.
-        self.server.streamable_http_app(stateless_http=True, json_response=True, host=self.settings.host,
+        self.server.streamable_http_app(stateless_http=True, json_response=True,
+                                        transport_security=transport_security(self.settings),
                                         max_request_body_size=self.settings.max_body_bytes)
         sessions = self.server.session_manager
         async with sessions.run():

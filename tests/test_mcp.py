@@ -17,26 +17,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
 import pytest
 import uvicorn
-from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from eval.bench_api import free_port
 from index.snapshots import SnapshotStore
 from reform_search.errors import IndexError_
 from search_api.app import create_app
-from search_api.mcp import SearcherLoader
+from search_api.mcp import SearcherLoader, transport_security
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "mcp-test-key"
 TOOLS = {"search", "compare", "answer", "get_initiative", "similar", "list_documents"}
 FOUR = {"狛江市", "小平市", "昭島市", "西東京市"}
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
 
 CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "search": ("search", {"query": "RPAの導入"}),
@@ -117,6 +121,7 @@ def http_server(searcher: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def http_transcript(http_server: str) -> dict[str, Any]:
+    """The initialize handshake, as today's chat clients connect."""
     async def run() -> dict[str, Any]:
         async with (
             create_mcp_http_client(headers={"Authorization": f"Bearer {API_KEY}"}) as http,
@@ -129,7 +134,22 @@ def http_transcript(http_server: str) -> dict[str, Any]:
     return anyio.run(run)
 
 
-@pytest.fixture(params=["stdio", "http"])
+@pytest.fixture(scope="module")
+def http_modern_transcript(http_server: str) -> dict[str, Any]:
+    """The SDK's high-level Client, which negotiates the newest protocol (server/discover)."""
+    async def run() -> dict[str, Any]:
+        async with (
+            create_mcp_http_client(headers={"X-API-Key": API_KEY}) as http,
+            Client(streamable_http_client(f"{http_server}/mcp", http_client=http)) as client,
+        ):
+            out = await _transcript(client.session)
+            out["protocol"] = client.protocol_version
+            return out
+
+    return anyio.run(run)
+
+
+@pytest.fixture(params=["stdio", "http", "http_modern"])
 def transcript(request: pytest.FixtureRequest) -> dict[str, Any]:
     return request.getfixturevalue(f"{request.param}_transcript")
 
@@ -238,11 +258,13 @@ def test_server_keeps_serving_after_errors(transcript: dict[str, Any]):
     assert _ok(transcript["after_errors"])["results"]
 
 
+def test_both_protocol_eras_over_http(http_modern_transcript: dict[str, Any]):
+    # the handshake era is the "http" transcript; this one negotiated the newest protocol
+    assert http_modern_transcript["protocol"] in MODERN_PROTOCOL_VERSIONS
+
+
 def test_http_requires_the_api_key(http_server: str):
-    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                       "clientInfo": {"name": "t", "version": "0"}}}
-    headers = {"Accept": "application/json, text/event-stream"}
+    init, headers = INITIALIZE, {"Accept": "application/json, text/event-stream"}
     r = httpx.post(f"{http_server}/mcp", json=init, headers=headers, timeout=30)
     assert r.status_code == 401 and r.json()["error"]["type"] == "unauthorized"
     r = httpx.post(f"{http_server}/mcp", json=init, headers={**headers, "X-API-Key": "wrong"}, timeout=30)
@@ -269,3 +291,32 @@ def test_stdio_loader_follows_the_current_snapshot(tmp_path: Path, built_index: 
     broken.mkdir()
     store.set_current(broken)
     assert loader() is s2 and loader() is s2  # a snapshot that cannot open leaves the old one serving
+
+
+def test_http_refuses_a_foreign_host_on_loopback(http_server: str):
+    # DNS rebinding: a page on another name must not reach the loopback endpoint
+    headers = {"Accept": "application/json, text/event-stream", "X-API-Key": API_KEY, "Host": "rebound.example:8000"}
+    assert httpx.post(f"{http_server}/mcp", json=INITIALIZE, headers=headers, timeout=30).status_code == 421
+    headers["Host"] = urlsplit(http_server).netloc
+    assert httpx.post(f"{http_server}/mcp", json=INITIALIZE, headers=headers, timeout=30).status_code == 200
+
+
+def test_transport_security_follows_host_and_public_url(tmp_path: Path):
+    loopback = transport_security(make_settings(tmp_path, public_url="https://reform.example.org"))
+    assert loopback is not None and loopback.enable_dns_rebinding_protection
+    assert "reform.example.org" in loopback.allowed_hosts and "https://reform.example.org" in loopback.allowed_origins
+    assert transport_security(make_settings(tmp_path, host="0.0.0.0")) is None
+
+
+def test_http_without_an_index_answers_with_a_tool_error(tmp_path: Path):
+    async def run(url: str) -> Any:
+        async with (
+            streamable_http_client(f"{url}/mcp") as (read, write),
+            ClientSession(read, write) as s,
+        ):
+            await s.initialize()
+            return await s.call_tool("search", {"query": "RPAの導入"})
+
+    with _serving(create_app(make_settings(tmp_path))) as url:
+        result = anyio.run(run, url)
+    assert result.is_error and "reform-search build" in _text(result)
