@@ -136,8 +136,21 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = args.host or settings.host
     port = args.port or settings.port
-    _err(f"serving on http://{host}:{port}/ (API docs at /docs)")
+    _err(f"serving on http://{host}:{port}/ (API docs at /docs, MCP at /mcp)")
+    settings = settings.model_copy(update={"host": host, "port": port})  # MCP links and host checks follow
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    import threading
+
+    from search_api.mcp import SearcherLoader, build_server
+
+    loader = SearcherLoader(settings)
+    threading.Thread(target=loader.preload, name="index-preload", daemon=True).start()
+    _err(f"MCP server on stdio over {settings.index_dir} (stop with Ctrl-D or by closing the client)")
+    build_server(loader, settings).run("stdio")
     return 0
 
 
@@ -250,6 +263,7 @@ def add_parsers(sub: Any) -> None:
     v = sub.add_parser("serve", help="start the API and web UI")
     v.add_argument("--host", default=None, help="default 127.0.0.1 (REFORM_SEARCH_HOST)")
     v.add_argument("--port", type=int, default=None, help="default 8000 (REFORM_SEARCH_PORT)")
+    sub.add_parser("mcp", help="MCP server on stdio for chat clients (HTTP: /mcp on `serve`)")
     sub.add_parser("reload", help="tell the running server to serve the current snapshot")
     rb = sub.add_parser("rollback", help="serve the previous snapshot again")
     rb.add_argument("--no-reload", action="store_true", help="only move the pointer")
@@ -268,6 +282,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "ask": cmd_ask,
     "serve": cmd_serve,
+    "mcp": cmd_mcp,
     "reload": cmd_reload,
     "rollback": cmd_rollback,
     "snapshots": cmd_snapshots,

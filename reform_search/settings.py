@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     api_key: str | None = Field(default=None, description="If set, required as Bearer token or X-API-Key (not on health checks)")
     cors_origins: list[str] = Field(default_factory=list)
+    public_url: str | None = Field(default=None, description="Base of the source links MCP tools return (default http://HOST:PORT)")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
     llm_model: str = "gpt-4o-mini"

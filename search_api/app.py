@@ -17,10 +17,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from index.searcher import Filters, Searcher
+from index.searcher import Searcher
 from reform_search.errors import IndexError_, InvalidQuery, NotFound, ReformSearchError
 from reform_search.settings import Settings, get_settings
-from search_api.schemas import ErrorResponse, FiltersIn
+from search_api.schemas import ErrorResponse
+from search_api.service import to_filters, validation_message
 
 log = logging.getLogger("reform_search.api")
 
@@ -67,11 +68,19 @@ class BodyLimit:
             await error_json(e.status, e.type, e.message)(scope, receive, send)
 
 
-def get_searcher(request: Request) -> Searcher:
-    searcher = getattr(request.app.state, "searcher", None)
+def served_searcher(app: FastAPI) -> Searcher:
+    """The searcher being served, or IndexError_ saying why there is none."""
+    searcher = getattr(app.state, "searcher", None)
     if searcher is None:
-        raise ApiError(503, "not_ready", getattr(request.app.state, "load_error", None) or "index is loading")
+        raise IndexError_(getattr(app.state, "load_error", None) or "index is loading")
     return searcher
+
+
+def get_searcher(request: Request) -> Searcher:
+    try:
+        return served_searcher(request.app)
+    except IndexError_ as e:
+        raise ApiError(503, "not_ready", str(e)) from e
 
 
 def require_key(
@@ -92,10 +101,20 @@ def require_key(
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 
 
-def to_filters(f: FiltersIn | None) -> Filters:
-    if f is None:
-        return Filters()
-    return Filters(tuple(f.city), tuple(f.kind), tuple(f.fiscal_year), tuple(f.rating))
+class KeyGuard:
+    """require_key in front of a plain ASGI app (the MCP endpoint), refusing with the same 401."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        try:
+            require_key(request, request.headers.get("authorization"), request.headers.get("x-api-key"))
+        except ApiError as e:
+            await error_json(e.status, e.type, e.message)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
@@ -112,7 +131,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             except IndexError_ as e:
                 app.state.load_error = str(e)
                 log.error("index not loaded: %s", e)
-        yield
+        async with mcp_endpoint.running():
+            yield
 
     app = FastAPI(
         title="reform-search",
@@ -162,8 +182,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         if any(err.get("type") == "json_invalid" for err in errors):
             return error_json(400, "malformed_json", "request body is not valid JSON")
         details = [{"loc": list(err["loc"]), "msg": err["msg"]} for err in errors]
-        summary = "; ".join(f"{'.'.join(str(x) for x in d['loc'][1:]) or 'body'}: {d['msg']}" for d in details)
-        return error_json(422, "validation_error", summary, details)
+        return error_json(422, "validation_error", validation_message(details), details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_r: Request, e: StarletteHTTPException) -> JSONResponse:
@@ -188,6 +207,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     from search_api.admin import router as admin_router
     from search_api.chat import router as chat_router
+    from search_api.mcp import HttpEndpoint, build_server
     from search_api.routes import router
     from search_api.ui import mount_ui
 
@@ -196,6 +216,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(chat_router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(admin_router)
     mount_ui(app)  # HTML pages call the searcher server-side, so they need no API key
+    # MCP for chat clients (streamable HTTP), keyed like the JSON API; its session manager runs in the lifespan.
+    mcp_endpoint = HttpEndpoint(build_server(lambda: served_searcher(app), settings), settings)
+    app.add_route("/mcp", KeyGuard(mcp_endpoint), include_in_schema=False)
     return app
 
 

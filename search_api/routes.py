@@ -1,49 +1,39 @@
-"""JSON endpoints: search, compare, answer, initiatives, documents."""
+"""JSON endpoints: search, compare, answer, initiatives, documents (the work is in search_api.service)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from index.generate import generated_answer
-from index.qa import Answer
-from index.searcher import Hit
-from search_api.app import SearcherDep, to_filters
+from index.searcher import Searcher
+from search_api import service
+from search_api.app import SearcherDep
 from search_api.schemas import (
     AnswerRequest,
     AnswerResponse,
     CompareRequest,
     CompareResponse,
-    DocumentOut,
     DocumentsResponse,
     ErrorResponse,
     FiltersIn,
-    HitOut,
     InitiativeOut,
     SearchRequest,
     SearchResponse,
     SimilarResponse,
 )
+from search_api.service import answer_out, hit_out
 
 router = APIRouter()
 
 
-def hit_out(h: Hit) -> HitOut:
-    return HitOut.model_validate(h.to_dict())
-
-
-def _record(request: Request, timings: dict[str, float]) -> None:
+async def run_search(request: Request, searcher: Searcher, body: SearchRequest) -> SearchResponse:
+    out, timings = await run_in_threadpool(service.search, searcher, body)
     request.state.timings.update(timings)
-
-
-async def run_search(request: Request, searcher: Any, body: SearchRequest) -> SearchResponse:
-    r = await run_in_threadpool(searcher.search, body.query, body.k, body.mode, to_filters(body.filters))
-    _record(request, r.timings)
-    return SearchResponse(query=r.query, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits])
+    return out
 
 
 @router.post("/search", response_model=SearchResponse, tags=["search"])
@@ -75,58 +65,21 @@ async def search_get(
 
 
 @router.post("/compare", response_model=CompareResponse, tags=["search"])
-async def compare(request: Request, body: CompareRequest, searcher: SearcherDep) -> CompareResponse:
+async def compare(body: CompareRequest, searcher: SearcherDep) -> CompareResponse:
     """The comparable initiatives of each city side by side, cities ordered by their best match."""
-    groups, took = await run_in_threadpool(
-        searcher.compare, body.query, body.per_city, tuple(body.cities or ()), to_filters(body.filters)
-    )
-    return CompareResponse.model_validate(
-        {"query": body.query, "took_ms": round(took, 2),
-         "cities": [{"city": g.city, "results": [hit_out(h) for h in g.hits]} for g in groups]}
-    )
-
-
-def answer_out(a: Answer) -> AnswerResponse:
-    return AnswerResponse.model_validate(
-        {
-            "question": a.question,
-            "answerable": a.answerable,
-            "answer": a.answer,
-            "lines": [vars(ln) for ln in a.lines],
-            "citations": [hit_out(h) for h in a.citations],
-            "confidence": a.confidence,
-            "mode": a.mode,
-            "took_ms": round(a.took_ms, 2),
-        }
-    )
+    return await run_in_threadpool(service.compare, searcher, body)
 
 
 @router.post("/answer", response_model=AnswerResponse, tags=["answer"])
 async def answer(body: AnswerRequest, searcher: SearcherDep) -> AnswerResponse:
     """Extractive answer quoted from the sources, or `answerable: false` when evidence is weak."""
-    a = await run_in_threadpool(generated_answer, searcher, body.question, body.k, to_filters(body.filters))
-    return answer_out(a)
+    return await run_in_threadpool(service.answer, searcher, body)
 
 
 @router.get("/initiatives/{initiative_id}", response_model=InitiativeOut, tags=["initiatives"],
             responses={404: {"model": ErrorResponse}})
 def get_initiative(initiative_id: Annotated[str, Path(max_length=200)], searcher: SearcherDep) -> InitiativeOut:
-    ini = searcher.initiative(initiative_id)
-    doc = searcher.meta.documents[ini.document_id]
-    summary = searcher.initiative_summary(ini.id) or {}
-    return InitiativeOut.model_validate(
-        {
-            **summary,
-            "city": ini.city,
-            "document_id": ini.document_id,
-            "document_title": doc["title"],
-            "heading_path": ini.heading_path,
-            "departments": ini.departments,
-            "text": searcher.initiative_text(ini.id),
-            "spans": [list(s) for s in ini.spans],
-            "extra": ini.extra,
-        }
-    )
+    return service.initiative(searcher, initiative_id)
 
 
 @router.get("/initiatives/{initiative_id}/similar", response_model=SimilarResponse, tags=["initiatives"],
@@ -137,10 +90,12 @@ async def similar(
     k: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> SimilarResponse:
     """Comparable initiatives in other cities."""
-    hits, took = await run_in_threadpool(searcher.similar, initiative_id, k)
-    return SimilarResponse(initiative_id=initiative_id, took_ms=round(took, 2), results=[hit_out(h) for h in hits])
+    return await run_in_threadpool(service.similar, searcher, initiative_id, k)
 
 
 @router.get("/documents", response_model=DocumentsResponse, tags=["documents"])
 def documents(searcher: SearcherDep) -> DocumentsResponse:
-    return DocumentsResponse(documents=[DocumentOut.model_validate(d) for d in searcher.meta.documents.values()])
+    return service.documents(searcher)
+
+
+__all__ = ["router", "hit_out", "answer_out", "run_search"]
