@@ -15,6 +15,7 @@ from ingest.records import DocumentMeta, Initiative, ParsedDocument, Rating, Sec
 import ingest.structure.fields as F
 import ingest.structure.tables as T
 from ingest.structure.numbering import match_marker, printed_number
+from ingest.structure.actionplan import action_plan_initiatives
 from ingest.structure.lines import entries_of, titles
 from ingest.structure.outline import Entry, accept, assign_levels, choose_level, link_parents, scheme_stats
 
@@ -111,13 +112,27 @@ def recognize(original: str, clean: MappedText, meta: DocumentMeta, profile: Pro
     year = _default_year(meta, profile, entries)
     used: set[int] = set()
     items: list[_Item] = []
+    plan: list[Initiative] = []
     if profile.use_tables:
+        plan = action_plan_initiatives(original, clean, meta)
+        used |= _inside(entries, clean, [sp for i in plan for sp in i.spans])
         items.extend(_table_items(entries, year, used))
     # beside a table of initiatives, numbered notes are not initiatives unless they carry fields
     items.extend(_outline_items(entries, profile, year, used, min_fielded=0.5 if items else 0.0))
-    initiatives = _initiatives(items, clean, entries, meta)
+    initiatives = sorted(_initiatives(items, clean, entries, meta) + plan, key=lambda i: min(i.spans))
     sections = _sections(entries, used, clean, meta)
     return ParsedDocument(initiatives=initiatives, sections=sections)
+
+
+def _inside(entries: list[Entry], clean: MappedText, spans: list[Span]) -> set[int]:
+    """Entries whose text starts inside one of `spans` (original offsets)."""
+    out: set[int] = set()
+    for e in entries:
+        if e.end > e.tstart:
+            start = clean.original_span(e.tstart, e.tstart + 1)[0]
+            if any(a <= start < b for a, b in spans):
+                out.add(e.idx)
+    return out
 
 
 def _outline_items(entries: list[Entry], profile: Profile, year: int | None, used: set[int],
