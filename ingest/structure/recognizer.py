@@ -118,7 +118,7 @@ def recognize(original: str, clean: MappedText, meta: DocumentMeta, profile: Pro
         used |= _inside(entries, clean, [sp for i in plan for sp in i.spans])
         items.extend(_table_items(entries, year, used))
     # beside a table of initiatives, numbered notes are not initiatives unless they carry fields
-    items.extend(_outline_items(entries, profile, year, used, min_fielded=0.5 if items else 0.0))
+    items.extend(_outline_items(entries, profile, year, used, min_fielded=0.5 if items or plan else 0.0))
     initiatives = sorted(_initiatives(items, clean, entries, meta) + plan, key=lambda i: min(i.spans))
     sections = _sections(entries, used, clean, meta)
     return ParsedDocument(initiatives=initiatives, sections=sections)
@@ -216,7 +216,8 @@ def _merge_fields(into: F.Fields, f: F.Fields, depts: list[str]) -> None:
         if d not in into.departments:
             into.departments.append(d)
     for r in f.ratings:
-        if r not in into.ratings:
+        # a year rated under another label too is the parent's rating printed beside the item's
+        if r not in into.ratings and not any(o[0] == r[0] and o[2] != r[2] for o in into.ratings):
             into.ratings.append(r)
     for k, v in f.texts.items():
         into.texts.setdefault(k, v)
