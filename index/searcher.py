@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -11,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from index.batcher import QueryBatcher
 from index.fusion import char_ngrams, near_duplicate, rrf, top_k
 from index.highlight import highlight_spans, line_numbers, search_form
 from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read_meta
@@ -107,6 +107,12 @@ class CityGroup:
     best_score: float
 
 
+def query_batcher(settings: Settings, encoder: Any) -> QueryBatcher:
+    """The micro-batcher for `encoder`'s queries; each batch is one forward pass."""
+    return QueryBatcher(lambda texts: encoder.encode_queries(texts, batch_size=len(texts)),
+                        settings.query_batch_size, settings.query_batch_wait_ms, settings.query_cache_size)
+
+
 def _faiss_read(path: Path) -> Any:
     import faiss
 
@@ -120,7 +126,7 @@ class Searcher:
     """Hybrid (BM25 + dense, fused by RRF) search over a built index."""
 
     def __init__(self, settings: Settings, index_dir: Path, manifest: dict[str, Any], meta: Meta, dense: Any,
-                 bm25: Any, encoder: Any) -> None:
+                 bm25: Any, encoder: Any, batcher: QueryBatcher | None = None) -> None:
         self.settings = settings
         self.index_dir = index_dir
         self.manifest = manifest
@@ -134,13 +140,15 @@ class Searcher:
         # Per-chunk derived forms are pure functions of the row: cache them across queries.
         self._grams = lru_cache(maxsize=50_000)(lambda row: char_ngrams(self.meta.chunks[row].text))
         self._mapped = lru_cache(maxsize=20_000)(lambda row: search_form(self._original(row)))
-        self._encode_lock = threading.Lock()
+        # Shared by every caller (API, UI, chat, MCP): concurrent queries are encoded in batches.
+        self.batcher = batcher or query_batcher(settings, encoder)
         self._init_filters()
 
     # ---- loading -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, index_dir: Path | None = None, encoder: Any = None) -> "Searcher":
+    def open(cls, settings: Settings, index_dir: Path | None = None, encoder: Any = None,
+             batcher: QueryBatcher | None = None) -> "Searcher":
         """Load and cross-check every part of the index; refuse one built with another model."""
         import bm25s
 
@@ -181,7 +189,7 @@ class Searcher:
             encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
         if encoder.dim != built["dimension"]:
             raise IndexMismatch(f"model dimension {encoder.dim} differs from the index's {built['dimension']}")
-        return cls(settings, index_dir, manifest, meta, dense, bm25, encoder)
+        return cls(settings, index_dir, manifest, meta, dense, bm25, encoder, batcher)
 
     @cached_property
     def folded_texts(self) -> list[str]:
@@ -274,9 +282,12 @@ class Searcher:
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
     def encode_query(self, query: str) -> np.ndarray:
-        # One forward pass at a time: concurrent requests would oversubscribe the cores.
-        with self._encode_lock:
-            return self.encoder.encode_queries([query])[0]
+        """The query's vector, through the shared micro-batcher and its cache."""
+        return self.batcher.encode(query)
+
+    def close(self) -> None:
+        """Stop the query encoder's worker (a searcher sharing it must not be used afterwards)."""
+        self.batcher.close()
 
     def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool) -> "_Ranking":
         """Ranked rows (no Hit objects yet): over-fetch each side, fuse, collapse, cover cities."""

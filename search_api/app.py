@@ -113,6 +113,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
                 app.state.load_error = str(e)
                 log.error("index not loaded: %s", e)
         yield
+        if searcher is None and app.state.searcher is not None:  # only what this app loaded itself
+            app.state.searcher.close()
 
     app = FastAPI(
         title="reform-search",
