@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -133,6 +134,11 @@ class QueryBatcher:
     def closed(self) -> bool:
         return self._closed
 
+    def describe(self) -> str:
+        st = self.stats
+        return (f"{st.batches} batches, {st.queries} queries, mean batch {st.mean_batch():.1f}, "
+                f"largest {st.largest}, cache hits {self.cache.hits}")
+
     # ---- worker ------------------------------------------------------------------------------
 
     def _take(self) -> tuple[list[tuple[str, Future[np.ndarray]]], bool]:
@@ -205,3 +211,9 @@ class QueryBatcher:
         if vecs.ndim != 2 or vecs.shape[0] != len(texts):
             raise ValueError(f"encoder returned shape {vecs.shape} for {len(texts)} texts")
         return vecs
+
+
+def query_batcher(settings: Any, encoder: Any) -> QueryBatcher:
+    """The micro-batcher for `encoder`'s queries (settings query_batch_size/_wait_ms, query_cache_size)."""
+    return QueryBatcher(lambda texts: encoder.encode_queries(texts, batch_size=len(texts)),
+                        settings.query_batch_size, settings.query_batch_wait_ms, settings.query_cache_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -10,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.batcher import QueryBatcher
+from index.batcher import QueryBatcher, query_batcher
 from index.fusion import char_ngrams, near_duplicate, rrf, top_k
 from index.highlight import highlight_spans, line_numbers, search_form
 from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read_meta
@@ -19,6 +20,7 @@ from ingest.normalize import fold
 from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery, NotFound
 from reform_search.settings import Settings
 
+log = logging.getLogger("reform_search.index")
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 1000
@@ -105,12 +107,6 @@ class CityGroup:
     city: str
     hits: list[Hit]
     best_score: float
-
-
-def query_batcher(settings: Settings, encoder: Any) -> QueryBatcher:
-    """The micro-batcher for `encoder`'s queries; each batch is one forward pass."""
-    return QueryBatcher(lambda texts: encoder.encode_queries(texts, batch_size=len(texts)),
-                        settings.query_batch_size, settings.query_batch_wait_ms, settings.query_cache_size)
 
 
 def _faiss_read(path: Path) -> Any:
@@ -288,8 +284,10 @@ class Searcher:
     def close(self) -> None:
         """Stop the query encoder's worker (a searcher sharing it must not be used afterwards)."""
         self.batcher.close()
+        log.info("query batcher: %s", self.batcher.describe())
 
-    def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool) -> "_Ranking":
+    def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool,
+              qvec: np.ndarray | None = None) -> "_Ranking":
         """Ranked rows (no Hit objects yet): over-fetch each side, fuse, collapse, cover cities."""
         timings: dict[str, float] = {}
         if not filters.city and self.settings.implicit_city_filter:
@@ -304,14 +302,16 @@ class Searcher:
             t = time.perf_counter()
             lex = self._lexical(q, n_side, mask)
             timings["lexical"] = (time.perf_counter() - t) * 1000
-        qvec = None
         if mode in ("hybrid", "dense"):
-            t = time.perf_counter()
-            qvec = self.encode_query(q)
-            timings["encode"] = (time.perf_counter() - t) * 1000
+            if qvec is None:
+                t = time.perf_counter()
+                qvec = self.encode_query(q)
+                timings["encode"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             den = self._dense(qvec, n_side, mask)
             timings["dense"] = (time.perf_counter() - t) * 1000
+        else:
+            qvec = None
         t = time.perf_counter()
         if mode == "hybrid":
             fused = rrf(
@@ -339,12 +339,15 @@ class Searcher:
         return float(np.dot(self.dense.reconstruct(row), qvec))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-               collapse: bool = True) -> SearchResult:
-        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them by RRF."""
+               collapse: bool = True, qvec: np.ndarray | None = None) -> SearchResult:
+        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them by RRF.
+
+        `qvec`: the query's vector if the caller already has it (``encode_query`` of the validated query).
+        """
         filters = filters or Filters()
         q = self.validate(query, k, mode, filters)
         t0 = time.perf_counter()
-        ranking = self._rank(q, k, mode, filters, collapse)
+        ranking = self._rank(q, k, mode, filters, collapse, qvec)
         t = time.perf_counter()
         hits = self._hits(q, ranking, ranking.rows)
         ranking.timings["shape"] = (time.perf_counter() - t) * 1000
