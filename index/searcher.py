@@ -135,6 +135,8 @@ class Searcher:
         self._vocab = bm25.vocab_dict
         # Per-chunk derived forms are pure functions of the row: cache them across queries.
         self._grams = lru_cache(maxsize=50_000)(lambda row: char_ngrams(self.meta.chunks[row].text))
+        # The near-duplicate test of two rows (a set intersection) was the costliest step of a search.
+        self._dup = lru_cache(maxsize=100_000)(lambda a, b: near_duplicate(self._grams(a), self._grams(b)))
         self._mapped = lru_cache(maxsize=20_000)(lambda row: search_form(self._original(row)))
         # Shared by every caller (API, UI, chat, MCP): concurrent queries are encoded in batches.
         self.batcher = batcher or query_batcher(settings, encoder)
@@ -358,18 +360,17 @@ class Searcher:
     def _collapsed(self, fused: list[tuple[int, float]], limit: int, collapse: bool) -> list[tuple[int, float]]:
         """Fused rows minus near-duplicates and (再掲) repeats of a listed initiative."""
         out: list[tuple[int, float]] = []
-        kept_grams: list[set[str]] = []
+        kept_rows: list[int] = []
         kept_units: set[str] = set()
         for row, score in fused:
             if collapse:
                 chunk = self.meta.chunks[row]
                 unit = self._canonical_unit(chunk)
-                grams = self._grams(row)
-                if any(near_duplicate(grams, g) for g in kept_grams):
+                if any(self._dup(min(row, r), max(row, r)) for r in kept_rows):
                     continue
                 if unit is not None and unit in kept_units and self._is_repeat(chunk):
                     continue
-                kept_grams.append(grams)
+                kept_rows.append(row)
                 if unit is not None:
                     kept_units.add(unit)
             out.append((row, score))
