@@ -188,6 +188,8 @@ class QueryBatcher:
         self.stats.queries += len(texts)
         self.stats.largest = max(self.stats.largest, len(texts))
         self.stats.encode_ms += (time.perf_counter() - t0) * 1000
+        for _, fut in live:
+            fut.batch_size = len(texts)  # type: ignore[attr-defined]  # for the request's stage log
         if vecs is not None:
             by_text = dict(zip(texts, vecs))
             for text, fut in live:

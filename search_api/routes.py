@@ -53,9 +53,11 @@ async def run_search(request: Request, searcher: Any, body: SearchRequest) -> Se
     filters = to_filters(body.filters)
     q = searcher.validate(body.query, body.k, body.mode, filters)
     t = time.perf_counter()
-    qvec = None
+    qvec, batch = None, 0
     if body.mode != "lexical":
-        qvec = await asyncio.wrap_future(searcher.batcher.submit(q))
+        fut = searcher.batcher.submit(q)
+        qvec = await asyncio.wrap_future(fut)
+        batch = getattr(fut, "batch_size", 0)  # 0: the vector came from the cache
     queued = time.perf_counter()
 
     def work() -> Any:
@@ -65,7 +67,7 @@ async def run_search(request: Request, searcher: Any, body: SearchRequest) -> Se
         return r
 
     r = await asyncio.get_running_loop().run_in_executor(SEARCH_THREADS, work)
-    timings = {"encode": (queued - t) * 1000, **r.timings} if qvec is not None else r.timings
+    timings = {"encode": (queued - t) * 1000, "batch": batch, **r.timings} if qvec is not None else r.timings
     t = time.perf_counter()
     out = SearchResponse(query=r.query, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits])
     _record(request, {**timings, "respond": (time.perf_counter() - t) * 1000})
