@@ -1,4 +1,4 @@
-"""API latency and a bounded loopback load test against a real server process."""
+"""API latency and loopback load against a real server process, side by side with the bare encoder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.bench import QUERIES, line, pct
+from eval.bench_common import QUERIES, line, pct
 
 LOAD_REQUESTS = 2000
 CONCURRENCY = 32
@@ -30,14 +30,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[str]:
-    """`reform-search serve` on a free loopback port; yields its base URL."""
+def server(env: dict[str, str] | None = None, timeout: float = 180, log_to: Path | None = None) -> Iterator[str]:
+    """`reform-search serve` on a free loopback port; yields its base URL. Its log is kept in `log_to`."""
     import httpx
 
     port = free_port()
     # The server logs a line per request: send it to a file, never to an unread pipe
     # (a full pipe blocks the server's event loop).
-    log = tempfile.NamedTemporaryFile(prefix="reform-search-server-", suffix=".log", delete=False)
+    log = open(log_to, "wb") if log_to else tempfile.NamedTemporaryFile(
+        prefix="reform-search-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reform_search.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, **(env or {})},
@@ -66,7 +67,8 @@ def server(env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-        Path(log.name).unlink(missing_ok=True)
+        if not log_to:
+            Path(log.name).unlink(missing_ok=True)
 
 
 def _requests(n: int) -> list[tuple[str, dict[str, Any]]]:
@@ -113,31 +115,3 @@ async def _load(url: str, n: int, concurrency: int) -> tuple[list[float], int, d
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return lat, errors + (n - len(lat)), statuses
-
-
-def bench_api(settings: Any, searcher: Any) -> dict[str, float]:
-    import httpx
-
-    print("API (real server process on loopback)")
-    with server() as url:
-        inproc, http = [], []
-        for q in QUERIES * 3:
-            t = time.perf_counter()
-            searcher.search(q, k=10)
-            inproc.append((time.perf_counter() - t) * 1000)
-        with httpx.Client(timeout=60) as c:
-            for q in QUERIES * 3:
-                t = time.perf_counter()
-                r = c.post(f"{url}/search", json={"query": q, "k": 10})
-                r.raise_for_status()
-                http.append((time.perf_counter() - t) * 1000)
-        line("in-process search p50/p95", f"{pct(inproc, 50):.1f}/{pct(inproc, 95):.1f} ms")
-        line("POST /search p50/p95", f"{pct(http, 50):.1f}/{pct(http, 95):.1f} ms")
-        t = time.perf_counter()
-        lat, errors, statuses = asyncio.run(_load(url, LOAD_REQUESTS, CONCURRENCY))
-        wall = time.perf_counter() - t
-        line(f"load {LOAD_REQUESTS} req @ {CONCURRENCY} clients", f"{len(lat) / wall:.1f} req/s",
-             f"p50 {pct(lat, 50):.0f} ms p95 {pct(lat, 95):.0f} ms errors {errors} statuses {statuses}")
-    return {"http_p50": pct(http, 50), "inproc_p50": pct(inproc, 50), "load_p50": pct(lat, 50),
-            "load_p95": pct(lat, 95), "load_errors": float(errors), "load_rps": len(lat) / wall,
-            "mean_ms": float(np.mean(lat)) if lat else float("nan")}

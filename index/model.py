@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.encode_fast import encode_grouped, renormalized
 from reform_search.errors import ModelError
 
 if TYPE_CHECKING:
@@ -713,13 +714,11 @@ class Encoder:
             list(texts), prompt=prompt or None, batch_size=batch_size, convert_to_numpy=True,
             normalize_embeddings=True, show_progress_bar=False,
         )
-        vecs = np.array(vecs, dtype=np.float32)  # bfloat16 models: renormalize in float32
-        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-        return vecs
+        return renormalized(vecs)  # bfloat16 models: renormalize in float32
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """L2-normalized float32 [n, dim] with the query prompt."""
-        return self._encode(texts, self.spec.query_prompt, batch_size)
+        """L2-normalized float32 [n, dim] with the query prompt (lean path: index/encode_fast.py)."""
+        return encode_grouped(self._model, texts, self.spec.query_prompt, batch_size, self.dim)
 
     def encode_documents(self, texts: Sequence[str], batch_size: int = 32,
                          progress: Callable[[int, int], None] | None = None) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import logging
 import time
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from index.batcher import QueryBatcher, query_batcher
 from index.fusion import char_ngrams, near_duplicate, rrf, top_k
 from index.highlight import highlight_spans, line_numbers, search_form
 from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read_meta
@@ -19,6 +20,7 @@ from ingest.normalize import fold
 from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery, NotFound
 from reform_search.settings import Settings
 
+log = logging.getLogger("reform_search.index")
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 1000
@@ -124,7 +126,7 @@ class Searcher:
     """Hybrid (BM25 + dense, fused by RRF) search over a built index."""
 
     def __init__(self, settings: Settings, index_dir: Path, manifest: dict[str, Any], meta: Meta, dense: Any,
-                 bm25: Any, encoder: Any) -> None:
+                 bm25: Any, encoder: Any, batcher: QueryBatcher | None = None) -> None:
         self.settings = settings
         self.index_dir = index_dir
         self.manifest = manifest
@@ -137,14 +139,18 @@ class Searcher:
         self._vocab = bm25.vocab_dict
         # Per-chunk derived forms are pure functions of the row: cache them across queries.
         self._grams = lru_cache(maxsize=50_000)(lambda row: char_ngrams(self.meta.chunks[row].text))
+        # The near-duplicate test of two rows (a set intersection) was the costliest step of a search.
+        self._dup = lru_cache(maxsize=100_000)(lambda a, b: near_duplicate(self._grams(a), self._grams(b)))
         self._mapped = lru_cache(maxsize=20_000)(lambda row: search_form(self._original(row)))
-        self._encode_lock = threading.Lock()
+        # Shared by every caller (API, UI, chat, MCP): concurrent queries are encoded in batches.
+        self.batcher = batcher or query_batcher(settings, encoder)
         self._init_filters()
 
     # ---- loading -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, index_dir: Path | None = None, encoder: Any = None) -> "Searcher":
+    def open(cls, settings: Settings, index_dir: Path | None = None, encoder: Any = None,
+             batcher: QueryBatcher | None = None) -> "Searcher":
         """Load and cross-check every part of the index; refuse one built with another model."""
         import bm25s
 
@@ -185,7 +191,7 @@ class Searcher:
             encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
         if encoder.dim != built["dimension"]:
             raise IndexMismatch(f"model dimension {encoder.dim} differs from the index's {built['dimension']}")
-        return cls(settings, index_dir, manifest, meta, dense, bm25, encoder)
+        return cls(settings, index_dir, manifest, meta, dense, bm25, encoder, batcher)
 
     @cached_property
     def folded_texts(self) -> list[str]:
@@ -278,11 +284,16 @@ class Searcher:
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
     def encode_query(self, query: str) -> np.ndarray:
-        # One forward pass at a time: concurrent requests would oversubscribe the cores.
-        with self._encode_lock:
-            return self.encoder.encode_queries([query])[0]
+        """The query's vector, through the shared micro-batcher and its cache."""
+        return self.batcher.encode(query)
 
-    def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool) -> "_Ranking":
+    def close(self) -> None:
+        """Stop the query encoder's worker (a searcher sharing it must not be used afterwards)."""
+        self.batcher.close()
+        log.info("query batcher: %s", self.batcher.describe())
+
+    def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool,
+              qvec: np.ndarray | None = None) -> "_Ranking":
         """Ranked rows (no Hit objects yet): over-fetch each side, fuse, collapse, cover cities."""
         timings: dict[str, float] = {}
         if not filters.city and self.settings.implicit_city_filter:
@@ -297,14 +308,16 @@ class Searcher:
             t = time.perf_counter()
             lex = self._lexical(q, n_side, mask)
             timings["lexical"] = (time.perf_counter() - t) * 1000
-        qvec = None
         if mode in ("hybrid", "dense"):
-            t = time.perf_counter()
-            qvec = self.encode_query(q)
-            timings["encode"] = (time.perf_counter() - t) * 1000
+            if qvec is None:
+                t = time.perf_counter()
+                qvec = self.encode_query(q)
+                timings["encode"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             den = self._dense(qvec, n_side, mask)
             timings["dense"] = (time.perf_counter() - t) * 1000
+        else:
+            qvec = None
         t = time.perf_counter()
         if mode == "hybrid":
             fused = rrf(
@@ -332,12 +345,15 @@ class Searcher:
         return float(np.dot(self.dense.reconstruct(row), qvec))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
-               collapse: bool = True) -> SearchResult:
-        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them by RRF."""
+               collapse: bool = True, qvec: np.ndarray | None = None) -> SearchResult:
+        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them by RRF.
+
+        `qvec`: the query's vector if the caller already has it (``encode_query`` of the validated query).
+        """
         filters = filters or Filters()
         q = self.validate(query, k, mode, filters)
         t0 = time.perf_counter()
-        ranking = self._rank(q, k, mode, filters, collapse)
+        ranking = self._rank(q, k, mode, filters, collapse, qvec)
         t = time.perf_counter()
         hits = self._hits(q, ranking, ranking.rows)
         ranking.timings["shape"] = (time.perf_counter() - t) * 1000
@@ -348,18 +364,17 @@ class Searcher:
     def _collapsed(self, fused: list[tuple[int, float]], limit: int, collapse: bool) -> list[tuple[int, float]]:
         """Fused rows minus near-duplicates and (再掲) repeats of a listed initiative."""
         out: list[tuple[int, float]] = []
-        kept_grams: list[set[str]] = []
+        kept_rows: list[int] = []
         kept_units: set[str] = set()
         for row, score in fused:
             if collapse:
                 chunk = self.meta.chunks[row]
                 unit = self._canonical_unit(chunk)
-                grams = self._grams(row)
-                if any(near_duplicate(grams, g) for g in kept_grams):
+                if any(self._dup(min(row, r), max(row, r)) for r in kept_rows):
                     continue
                 if unit is not None and unit in kept_units and self._is_repeat(chunk):
                     continue
-                kept_grams.append(grams)
+                kept_rows.append(row)
                 if unit is not None:
                     kept_units.add(unit)
             out.append((row, score))

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     model_dtype: Literal["float32", "bfloat16"] = Field(
         default="bfloat16", description="bf16: ~3x faster encode, cosine 0.9999 to float32, same eval scores"
     )
+    query_batch_size: int = Field(
+        default=32, ge=1, le=256, description="Most queries of concurrent requests encoded in one forward pass"
+    )
+    query_batch_wait_ms: float = Field(
+        default=2.0, ge=0, le=50, description="Under load, how long a batch waits for more queries (a lone query never waits)"
+    )
+    query_cache_size: int = Field(default=2048, ge=0, le=1_000_000, description="Query vectors kept in an LRU (0 = off)")
 
     chunk_target_chars: int = Field(default=420, ge=50, le=2000)
     chunk_max_chars: int = Field(default=700, ge=80, le=3000)

@@ -45,7 +45,9 @@ async def reload(request: Request) -> dict[str, Any]:
 
         def load() -> Searcher:
             same_model = old is not None and old.manifest["model"]["name"] == settings.model
-            return Searcher.open(settings, encoder=old.encoder if same_model else None)
+            if same_model:  # the same model: keep its query encoder, batcher and vector cache
+                return Searcher.open(settings, encoder=old.encoder, batcher=old.batcher)
+            return Searcher.open(settings)
 
         try:
             new = await run_in_threadpool(load)

@@ -133,6 +133,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
                 log.error("index not loaded: %s", e)
         async with mcp_endpoint.running():
             yield
+        if searcher is None and app.state.searcher is not None:  # only what this app loaded itself
+            app.state.searcher.close()
 
     app = FastAPI(
         title="reform-search",
@@ -155,7 +157,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         t = time.perf_counter()
         request.state.timings = {}
         response = await call_next(request)
-        stages = " ".join(f"{k}={v:.1f}ms" for k, v in request.state.timings.items())
+        stages = " ".join(f"{k}={v:.1f}ms" if isinstance(v, float) else f"{k}={v}"
+                          for k, v in request.state.timings.items())
         log.info("%s %s %d %.1fms %s", request.method, request.url.path, response.status_code,
                  (time.perf_counter() - t) * 1000, stages)
         return response

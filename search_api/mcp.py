@@ -209,7 +209,7 @@ class SearcherLoader:
         try:
             current = SnapshotStore(self.settings.index_dir).require_current()
             if current not in (old.index_dir, self._failed):
-                self._searcher = Searcher.open(self.settings, current, old.encoder)
+                self._searcher = Searcher.open(self.settings, current, old.encoder, batcher=old.batcher)
                 return self._searcher
         except IndexError_ as e:
             self._failed = current

@@ -42,9 +42,9 @@ def hit_out(h: Hit) -> HitOut:
     return HitOut.model_validate(h.to_dict())
 
 
-def search(searcher: Searcher, body: SearchRequest) -> tuple[SearchResponse, dict[str, float]]:
-    """The response and the stage timings (for the access log)."""
-    r = searcher.search(body.query, body.k, body.mode, to_filters(body.filters))
+def search(searcher: Searcher, body: SearchRequest, qvec: Any = None) -> tuple[SearchResponse, dict[str, float]]:
+    """The response and the stage timings (for the access log); `qvec` if the query is encoded already."""
+    r = searcher.search(body.query, body.k, body.mode, to_filters(body.filters), qvec=qvec)
     out = SearchResponse(query=r.query, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits])
     return out, r.timings
 

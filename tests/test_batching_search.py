@@ -1,0 +1,117 @@
+"""Micro-batching with the real model: a query's vector and results do not depend on its batch."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from index.batcher import QueryBatcher
+from index.searcher import Searcher
+from search_api.app import create_app
+from tests.test_batcher import queued, wait_until
+
+QUERIES = [
+    "RPAの導入", "定型的なパソコン作業をソフトウェアロボットで自動化した事例", "公共施設の老朽化対策",
+    "ペーパーレス化と電子決裁", "職員の人材育成", "窓口のキャッシュレス決済", "事務事業の見直し",
+    "AI-OCRの活用", "使用料の見直し", "行政評価", "電子申請の拡充", "公民連携",
+]
+
+
+@pytest.fixture(scope="module")
+def bf16_encoder() -> Any:
+    """The default serving dtype, where padding changes the last bits of a vector."""
+    from index.model import load_encoder, resolve_model
+    from reform_search.settings import Settings
+
+    s = Settings()
+    return load_encoder(resolve_model(s.model, s.cache_dir), threads=s.torch_threads, dtype="bfloat16")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_query_gets_the_same_vector_alone_and_in_a_batch(dtype, encoder, bf16_encoder):
+    enc = encoder if dtype == "float32" else bf16_encoder
+    alone = np.stack([enc.encode_queries([q])[0] for q in QUERIES])
+    mixed = QUERIES[::-1] + ["x" * 400, "短い"]  # other lengths, other neighbours, one long query
+    batched = enc.encode_queries(mixed, batch_size=len(mixed))[: len(QUERIES)][::-1]
+    if dtype == "bfloat16":
+        assert np.array_equal(alone, batched)  # padded to the same bucket: bit-identical
+    else:
+        np.testing.assert_allclose(alone, batched, atol=1e-6)  # float32 GEMM kernels vary with the batch
+
+
+class Gate:
+    """Wraps an encoder; the first call waits until released, so the others pile up into one batch."""
+
+    def __init__(self, enc: Any) -> None:
+        self.enc, self.release, self.sizes = enc, threading.Event(), []
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        self.sizes.append(len(texts))
+        self.release.wait(60)
+        return self.enc.encode_queries(texts, batch_size=len(texts))
+
+
+def _ranked(s: Searcher, q: str) -> list[tuple[str, float]]:
+    return [(h.chunk_id, round(h.score, 9)) for h in s.search(q, k=10).hits]
+
+
+def test_search_results_in_a_forced_batch_equal_unbatched_ones(fixture_settings, built_index, bf16_encoder):
+    alone = Searcher.open(fixture_settings, encoder=bf16_encoder,
+                          batcher=QueryBatcher(lambda t: bf16_encoder.encode_queries(t), batch_size=1, cache_size=0))
+    expected = {q: _ranked(alone, q) for q in QUERIES}
+    expected_compare = {q: [(g.city, [h.chunk_id for h in g.hits]) for g in alone.compare(q)[0]] for q in QUERIES}
+    alone.close()
+
+    gate = Gate(bf16_encoder)
+    batched = Searcher.open(fixture_settings, encoder=bf16_encoder,
+                            batcher=QueryBatcher(gate, batch_size=64, wait_ms=0, cache_size=0))
+    with ThreadPoolExecutor(len(QUERIES) + 1) as ex:
+        warm = ex.submit(batched.encode_query, "warm up")
+        wait_until(lambda: gate.sizes == [1])
+        futs = {q: ex.submit(_ranked, batched, q) for q in QUERIES}
+        wait_until(lambda: queued(batched.batcher) == len(QUERIES))
+        gate.release.set()
+        warm.result(60)
+        got = {q: f.result(60) for q, f in futs.items()}
+    assert gate.sizes == [1, len(QUERIES)]  # every query went through one batch
+    assert got == expected
+    with ThreadPoolExecutor(6) as ex:
+        compared = dict(zip(QUERIES, ex.map(lambda q: [(g.city, [h.chunk_id for h in g.hits])
+                                                        for g in batched.compare(q)[0]], QUERIES)))
+    assert compared == expected_compare
+    batched.close()
+
+
+def _strip(body: Any) -> Any:
+    """A response without its timings."""
+    if isinstance(body, dict):
+        return {k: _strip(v) for k, v in body.items() if k != "took_ms"}
+    if isinstance(body, list):
+        return [_strip(v) for v in body]
+    return body
+
+
+def test_concurrent_api_requests_match_sequential_ones(fixture_settings, built_index, bf16_encoder):
+    s = Searcher.open(fixture_settings, encoder=bf16_encoder)  # real batcher, real wait, cache on
+    calls = [("/search", {"query": q, "k": 5}) for q in QUERIES]
+    calls += [("/compare", {"query": q, "per_city": 2}) for q in QUERIES[:4]]
+    calls += [("/answer", {"question": q + "について教えてください"}) for q in QUERIES[:4]]
+    with TestClient(create_app(fixture_settings, searcher=s)) as client:
+        def post(call: tuple[str, dict[str, Any]]) -> Any:
+            r = client.post(call[0], json=call[1])
+            assert r.status_code == 200, r.text
+            return _strip(r.json())
+
+        sequential = [post(c) for c in calls]
+        s.batcher.cache.size = 0  # the concurrent round must encode again, in batches
+        with ThreadPoolExecutor(8) as ex:
+            concurrent = list(ex.map(post, calls))
+    assert concurrent == sequential
+    assert s.batcher.stats.queries >= len(QUERIES)
+    s.close()
