@@ -56,7 +56,12 @@
 
   // Source view: bring the cited passage into view.
   var cited = document.getElementById("cited");
-  function toCited() { if (cited) cited.scrollIntoView({ block: "center" }); }
+  // A passage taller than the window starts at its top; a short one sits in the middle.
+  function toCited() {
+    if (!cited) return;
+    var tall = cited.getBoundingClientRect().height > window.innerHeight * 0.8;
+    cited.scrollIntoView({ block: tall ? "start" : "center" });
+  }
   if (cited) {
     if (document.readyState === "complete") toCited(); else window.addEventListener("load", toCited);
     toCited();
