@@ -1,4 +1,5 @@
-"""Structure-blind baselines: fixed 400-character windows, ranked by BM25 or by dense similarity."""
+"""Structure-blind baselines: fixed 400-character windows, ranked by BM25, by dense similarity, or by
+reciprocal rank fusion of the two (k=60, the product's default) — what a naive system would do."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 import numpy as np
 
 from index.build import build_bm25
-from index.fusion import top_k
+from index.fusion import rrf, top_k
 from index.tokenize import JapaneseTokenizer
 
 WINDOW = 400
+RRF_K = 60
+MODES = {"lexical": "base:bm25-400", "dense": "base:dense-400", "rrf": "base:rrf-400"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Window:
     document_id: str
     city: str
     text: str
+    start: int = 0
 
 
 def windows(texts: dict[str, str], cities: dict[str, str], size: int = WINDOW) -> list[Window]:
@@ -28,7 +32,7 @@ def windows(texts: dict[str, str], cities: dict[str, str], size: int = WINDOW) -
     out = []
     for doc_id in sorted(texts):
         t = texts[doc_id]
-        out.extend(Window(doc_id, cities[doc_id], t[i : i + size]) for i in range(0, len(t), size))
+        out.extend(Window(doc_id, cities[doc_id], t[i : i + size], i) for i in range(0, len(t), size))
     return out
 
 
@@ -52,14 +56,22 @@ class WindowBaseline:
         np.save(path, vecs)
         return vecs
 
-    def search(self, query: str, mode: str, k: int = 10) -> list[Window]:
+    def ranked(self, query: str, mode: str, k: int) -> list[int]:
         if mode == "lexical":
             vocab = self.bm25.vocab_dict
             toks = [t for t in self.tokenizer.tokens(query) if t in vocab]
             if not toks:
                 return []
-            ranked = top_k(self.bm25.get_scores(toks), None, k)
-        else:
+            return [i for i, _ in top_k(self.bm25.get_scores(toks), None, k)]
+        if mode == "dense":
             q = self.encoder.encode_queries([query])[0]
-            ranked = top_k(self.vectors @ q, None, k, min_score=-2.0)
-        return [self.wins[i] for i, _ in ranked]
+            return [i for i, _ in top_k(self.vectors @ q, None, k, min_score=-2.0)]
+        if mode == "rrf":
+            deep = 5 * k
+            fused = rrf([(self.ranked(query, "lexical", deep), 1.0), (self.ranked(query, "dense", deep), 1.0)], RRF_K)
+            return [i for i, _ in fused[:k]]
+        raise ValueError(f"unknown baseline mode {mode!r}")
+
+    def search(self, query: str, mode: str, k: int = 10) -> list[Window]:
+        """mode: 'lexical' (BM25), 'dense' or 'rrf' (both fused)."""
+        return [self.wins[i] for i in self.ranked(query, mode, k)]

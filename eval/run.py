@@ -1,4 +1,9 @@
-"""`reform-search eval` / `make eval`: retrieval quality per mode and query type, with baselines."""
+"""`reform-search eval` / `make eval`: retrieval and answer quality per split (dev, test).
+
+Every system — hybrid, lexical, dense and the three naive window baselines (BM25, dense and
+their RRF over 400-character windows, eval/baselines.py) — is scored on the same queries in the
+same run. Tune on dev; report test (the split rule is in eval/queries.py).
+"""
 
 from __future__ import annotations
 
@@ -6,47 +11,17 @@ import argparse
 import json
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import Judgment, city_coverage, gains, mrr, ndcg_at_k, recall_at_k
+from eval.answers import evaluate_answers, format_answers
+from eval.metrics import city_coverage, gains, mrr, ndcg_at_k, recall_at_k
+from eval.queries import DEFAULT_FILES, SPLITS, Query, load_queries
 
-QUERIES = Path(__file__).with_name("queries.jsonl")
+__all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "main"]
+
 K = 10
-
-
-@dataclass
-class Query:
-    id: str
-    query: str
-    type: str
-    relevant: list[Judgment]
-    answer: str | None = None
-    cities: list[str] = field(default_factory=list)
-
-
-def load_queries(path: Path = QUERIES) -> list[Query]:
-    out = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            d = json.loads(line)
-            try:
-                out.append(
-                    Query(
-                        id=d["id"],
-                        query=d["query"],
-                        type=d["type"],
-                        relevant=[Judgment(r["doc"], r["match"], int(r["grade"])) for r in d.get("relevant", [])],
-                        answer=d.get("answer"),
-                        cities=d.get("cities", []),
-                    )
-                )
-            except KeyError as e:
-                raise ValueError(f"{path}:{n}: missing field {e}") from e
-    return out
+MODES = ("hybrid", "lexical", "dense")
 
 
 def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str]) -> dict[str, float]:
@@ -63,102 +38,94 @@ def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str]
 
 
 def evaluate(searcher: Any, queries: list[Query], baseline: Any | None = None) -> dict[str, dict[str, dict[str, float]]]:
-    """{system: {query type or 'all': {metric: mean}}} over answerable queries."""
+    """{system: {query type, 'blind' or 'all': {metric: mean, 'n': count}}} over judged queries."""
+    from eval.baselines import MODES as BASELINES
+
     per: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
-    judged = [q for q in queries if q.relevant]
-    for q in judged:
-        for mode in ("hybrid", "dense", "lexical"):
+
+    def add(system: str, q: Query, row: dict[str, float]) -> None:
+        for group in (q.type, "all", *(["blind"] if q.blind else [])):
+            per[system][group].append(row)
+
+    for q in (q for q in queries if q.relevant):
+        for mode in MODES:
             hits = searcher.search(q.query, k=K, mode=mode).hits
-            row = score_ranking(q, [(h.document_id, h.search_text + "|||" + h.text) for h in hits], [h.city for h in hits])
-            per[mode][q.type].append(row)
-            per[mode]["all"].append(row)
+            add(mode, q, score_ranking(q, [(h.document_id, h.search_text + "|||" + h.text) for h in hits],
+                                       [h.city for h in hits]))
         if baseline is not None:
-            for mode, name in (("lexical", "base:bm25-400"), ("dense", "base:dense-400")):
+            for mode, name in BASELINES.items():
                 wins = baseline.search(q.query, mode, K)
-                row = score_ranking(q, [(w.document_id, w.text) for w in wins], [w.city for w in wins])
-                per[name][q.type].append(row)
-                per[name]["all"].append(row)
+                add(name, q, score_ranking(q, [(w.document_id, w.text) for w in wins], [w.city for w in wins]))
     out: dict[str, dict[str, dict[str, float]]] = {}
-    for system, by_type in per.items():
+    for system, by_group in per.items():
         out[system] = {}
-        for qtype, rows in by_type.items():
+        for group, rows in by_group.items():
             keys = sorted({k for r in rows for k in r})
-            out[system][qtype] = {k: statistics.fmean(r[k] for r in rows if k in r) for k in keys}
-            out[system][qtype]["n"] = len(rows)
+            out[system][group] = {k: statistics.fmean(r[k] for r in rows if k in r) for k in keys}
+            out[system][group]["n"] = len(rows)
     return out
 
 
-def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
-    """Factoid answer accuracy, no-answer detection and per-city precision@1 of compare."""
-    from index.qa import extractive_answer
-    from ingest.normalize import compact
-
-    factoid = [q for q in queries if q.type == "factoid" and q.answer]
-    correct = 0
-    for q in factoid:
-        a = extractive_answer(searcher, q.query)
-        correct += bool(a.answerable and compact(q.answer) in compact(a.answer))
-    unanswerable = [q for q in queries if q.type == "unanswerable"]
-    refused = sum(not extractive_answer(searcher, q.query).answerable for q in unanswerable)
-    answerable = [q for q in queries if q.relevant]
-    wrongly_refused = sum(not extractive_answer(searcher, q.query).answerable for q in answerable)
-    p1: list[float] = []
-    for q in (q for q in queries if q.type == "cross_city"):
-        groups, _ = searcher.compare(q.query, per_city=3)
-        for g in groups:
-            m = gains([(g.hits[0].document_id, g.hits[0].search_text + "|||" + g.hits[0].text)], q.relevant)
-            p1.append(1.0 if m[0] else 0.0)
-    return {
-        "factoid_accuracy": correct / len(factoid) if factoid else 0.0,
-        "factoid_n": float(len(factoid)),
-        "no_answer_detected": refused / len(unanswerable) if unanswerable else 0.0,
-        "unanswerable_n": float(len(unanswerable)),
-        "answerable_refused": wrongly_refused / len(answerable) if answerable else 0.0,
-        "answerable_n": float(len(answerable)),
-        "compare_city_p@1": statistics.fmean(p1) if p1 else 0.0,
-        "compare_groups": float(len(p1)),
-    }
-
-
-def format_answers(r: dict[str, float]) -> str:
-    return (
-        f"answers: factoid accuracy {r['factoid_accuracy']:.3f} (n={int(r['factoid_n'])}), "
-        f"no-answer detected {r['no_answer_detected']:.3f} (n={int(r['unanswerable_n'])}), "
-        f"answerable refused {r['answerable_refused']:.3f} (n={int(r['answerable_n'])}), "
-        f"compare per-city P@1 {r['compare_city_p@1']:.3f} ({int(r['compare_groups'])} city groups)"
-    )
+COLUMNS = (  # header, group, metric
+    ("nDCG@10", "all", "ndcg@10"),
+    ("para", "paraphrase", "ndcg@10"),
+    ("cross", "cross_city", "ndcg@10"),
+    ("city_cov", "cross_city", "city_cov@10"),
+    ("factoid", "factoid", "ndcg@10"),
+    ("topical", "topical", "ndcg@10"),
+    ("blind", "blind", "ndcg@10"),
+    ("R@10", "all", "recall@10"),
+    ("MRR", "all", "mrr"),
+)
 
 
 def format_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
-    types = sorted({t for by in results.values() for t in by}, key=lambda t: (t != "all", t))
-    metrics = ["ndcg@10", "recall@10", "mrr", "city_cov@10"]
-    lines = [f"{'system':<16} {'type':<11} {'n':>3} " + " ".join(f"{m:>11}" for m in metrics)]
-    for system in sorted(results, key=lambda s: (s.startswith("base"), s)):
-        for t in types:
-            row = results[system].get(t)
-            if not row:
-                continue
-            cells = " ".join(f"{row[m]:>11.3f}" if m in row else f"{'-':>11}" for m in metrics)
-            lines.append(f"{system:<16} {t:<11} {int(row['n']):>3} {cells}")
+    """One row per system (products first, then baselines), one column per headline metric."""
+    lines = [f"{'system':<15}" + "".join(f"{h:>9}" for h, _, _ in COLUMNS)]
+    for system in sorted(results, key=lambda s: (s.startswith("base"), s not in MODES, MODES.index(s) if s in MODES else s)):
+        cells = []
+        for _, group, metric in COLUMNS:
+            v = results[system].get(group, {}).get(metric)
+            cells.append(f"{v:>9.3f}" if v is not None else f"{'-':>9}")
+        lines.append(f"{system:<15}" + "".join(cells))
     return "\n".join(lines)
+
+
+def describe(queries: list[Query]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for q in queries:
+        counts[q.type] += 1
+    judged = sum(bool(q.relevant) for q in queries)
+    kinds = ", ".join(f"{t} {n}" for t, n in sorted(counts.items()))
+    return f"{len(queries)} queries ({judged} judged; {kinds}; {sum(q.blind for q in queries)} blind)"
+
+
+def evaluate_split(searcher: Any, queries: list[Query], baseline: Any | None) -> dict[str, Any]:
+    return {"queries": describe(queries), "retrieval": evaluate(searcher, queries, baseline),
+            "answers": evaluate_answers(searcher, queries)}
 
 
 def main(settings: Any, args: argparse.Namespace) -> int:
     from eval.baselines import WindowBaseline, windows
     from index.searcher import Searcher
 
-    queries = load_queries(Path(args.queries) if args.queries else QUERIES)
+    paths = [Path(args.queries)] if args.queries else list(DEFAULT_FILES)
+    split = getattr(args, "split", None) or "both"
     searcher = Searcher.open(settings)
     baseline = None
     if not args.no_baselines:
         cities = {d: meta["city"] for d, meta in searcher.meta.documents.items()}
         baseline = WindowBaseline(windows(searcher.meta.texts, cities), searcher.encoder, searcher.tokenizer,
                                   settings.data_dir / "eval-cache")
-    results = evaluate(searcher, queries, baseline)
-    answers = evaluate_answers(searcher, queries)
+    names = SPLITS if split == "both" else (split,)
+    report = {name: evaluate_split(searcher, load_queries(paths, name), baseline) for name in names}
     if args.json:
-        print(json.dumps({"retrieval": results, "answers": answers}, ensure_ascii=False, indent=1))
-    else:
-        print(format_table(results))
-        print(format_answers(answers))
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    print(f"corpus {settings.corpus_dir}, index {settings.data_dir}; nDCG@10 by query group, "
+          "city_cov = cross-city coverage of relevant hits in the top 10")
+    for name, r in report.items():
+        print(f"\n== {name}: {r['queries']} ==")
+        print(format_table(r["retrieval"]))
+        print(format_answers(r["answers"]))
     return 0

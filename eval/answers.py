@@ -1,0 +1,55 @@
+"""Answer metrics of one query set: factoid accuracy, refusals, per-city P@1 of compare."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from eval.metrics import gains
+from eval.queries import Query
+
+
+def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
+    """Factoid accuracy (short expected answer inside an answerable reply), refusal precision
+    and recall (a refusal is right on an unanswerable query, wrong on a judged one) and the
+    share of compare's city groups whose first hit is a judged passage."""
+    from index.qa import extractive_answer
+    from ingest.normalize import compact
+
+    factoid = [q for q in queries if q.type == "factoid" and q.answer]
+    correct = 0
+    for q in factoid:
+        a = extractive_answer(searcher, q.query)
+        correct += bool(a.answerable and compact(q.answer) in compact(a.answer))
+    unanswerable = [q for q in queries if q.type == "unanswerable"]
+    refused = sum(not extractive_answer(searcher, q.query).answerable for q in unanswerable)
+    answerable = [q for q in queries if q.relevant]
+    wrongly_refused = sum(not extractive_answer(searcher, q.query).answerable for q in answerable)
+    p1: list[float] = []
+    for q in (q for q in queries if q.type == "cross_city" and q.relevant):
+        groups, _ = searcher.compare(q.query, per_city=3)
+        for g in groups:
+            m = gains([(g.hits[0].document_id, g.hits[0].search_text + "|||" + g.hits[0].text)], q.relevant)
+            p1.append(1.0 if m[0] else 0.0)
+    refusals = refused + wrongly_refused
+    return {
+        "factoid_accuracy": correct / len(factoid) if factoid else 0.0,
+        "factoid_n": float(len(factoid)),
+        "no_answer_detected": refused / len(unanswerable) if unanswerable else 0.0,
+        "refusal_precision": refused / refusals if refusals else 0.0,
+        "unanswerable_n": float(len(unanswerable)),
+        "answerable_refused": wrongly_refused / len(answerable) if answerable else 0.0,
+        "answerable_n": float(len(answerable)),
+        "compare_city_p@1": statistics.fmean(p1) if p1 else 0.0,
+        "compare_groups": float(len(p1)),
+    }
+
+
+def format_answers(r: dict[str, float]) -> str:
+    return (
+        f"answers: factoid accuracy {r['factoid_accuracy']:.3f} (n={int(r['factoid_n'])}); "
+        f"refusal recall {r['no_answer_detected']:.3f} (n={int(r['unanswerable_n'])} unanswerable), "
+        f"precision {r['refusal_precision']:.3f}, answerable refused {r['answerable_refused']:.3f} "
+        f"(n={int(r['answerable_n'])}); compare per-city P@1 {r['compare_city_p@1']:.3f} "
+        f"({int(r['compare_groups'])} city groups)"
+    )

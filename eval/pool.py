@@ -1,0 +1,212 @@
+"""Pooled judging of new queries: gather the top 10 of every system, show the passages blind.
+
+``python -m eval.pool dump DATA_DIR[=CORPUS_DIR] ... [--ids b001,b002] > pool.txt``
+    For each query, the top 10 of hybrid, lexical and dense on every given index (e.g. the
+    named-parser corpus and the general-recognizer corpus) and of the three window baselines.
+    The pooled spans are recorded per query in ``eval/blind/pool.jsonl`` (added to what earlier
+    rounds pooled). All spans are merged per document into regions, cut into units of at most
+    ``UNIT`` characters at span boundaries, shuffled (fixed seed) and printed in the search form
+    (folded, whitespace collapsed) with the queries that pooled them — never the system. A unit
+    is listed for a query only if an earlier round did not already show that text for it; the
+    units are appended to ``eval/blind/units.jsonl``.
+
+``python -m eval.pool apply eval/blind/judgments.tsv``
+    Lines ``unit<TAB>match<TAB>qid:grade qid:grade …`` (grade 2 relevant, 1 partially; pooled
+    units not named are grade 0). Each match must occur in the unit's text and the unit must
+    have been shown for the query; the judgments are written to ``queries_blind.jsonl`` as
+    document id + match + grade. Unanswerable queries must end with none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from eval.queries import BLIND, read_rows
+from ingest.normalize import compact, fold
+
+K = 10
+UNIT = 600
+BLIND_DIR = Path(__file__).parent / "blind"
+POOL = BLIND_DIR / "pool.jsonl"
+UNITS = BLIND_DIR / "units.jsonl"
+
+
+def pooled_spans(searcher, baseline, query: str, baselines: tuple[str, ...] = ("lexical", "dense", "rrf")) -> set[tuple[str, int, int]]:
+    spans = set()
+    for mode in ("hybrid", "lexical", "dense"):
+        for h in searcher.search(query, k=K, mode=mode).hits:
+            spans.add((h.document_id, int(h.source["char_start"]), int(h.source["char_end"])))
+    for mode in baselines:
+        for w in baseline.search(query, mode, K):
+            spans.add((w.document_id, w.start, w.start + len(w.text)))
+    return spans
+
+
+def units_of(spans: dict[tuple[str, int, int], set[str]]) -> list[dict]:
+    """Merge overlapping spans per document, cut regions at span boundaries into <= UNIT chars."""
+    out = []
+    by_doc: dict[str, list[tuple[int, int, set[str]]]] = defaultdict(list)
+    for (doc, s, e), qids in spans.items():
+        by_doc[doc].append((s, e, qids))
+    for doc, items in by_doc.items():
+        items.sort()
+        regions: list[list] = []
+        for s, e, _ in items:
+            if regions and s < regions[-1][1]:
+                regions[-1][1] = max(regions[-1][1], e)
+            else:
+                regions.append([s, e])
+        for rs, re_ in regions:
+            cuts = sorted({rs, re_} | {p for s, e, _ in items for p in (s, e) if rs < p < re_})
+            start = rs
+            for a, b in zip(cuts, cuts[1:]):
+                if b - start > UNIT and a > start:
+                    out.append((doc, start, a))
+                    start = a
+            out.append((doc, start, re_))
+    units = []
+    for doc, s, e in out:
+        qids = sorted({q for (d, ss, ee), qs in spans.items() if d == doc and ss < e and ee > s for q in qs})
+        units.append({"doc": doc, "start": s, "end": e, "queries": qids})
+    return units
+
+
+def dump(args: argparse.Namespace) -> int:
+    from eval.baselines import WindowBaseline, windows
+    from index.build import build_bm25
+    from index.searcher import Searcher
+    from reform_search.settings import Settings
+
+    rows = [r for r in read_rows(BLIND) if not args.ids or r["id"] in args.ids.split(",")]
+    spans: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+    texts: dict[str, str] = {}
+    for spec in args.indexes:
+        data, _, corpus = spec.partition("=")
+        s = Settings(data_dir=Path(data), **({"corpus_dir": Path(corpus)} if corpus else {}))
+        searcher = Searcher.open(s)
+        cities = {d: m["city"] for d, m in searcher.meta.documents.items()}
+        modes = tuple(args.baselines.split(","))
+        wins = windows(searcher.meta.texts, cities)
+        if modes == ("lexical",):  # BM25 windows only: no window vectors needed yet
+            base = WindowBaseline.__new__(WindowBaseline)
+            base.wins, base.tokenizer = wins, searcher.tokenizer
+            base.bm25 = build_bm25([searcher.tokenizer.tokens(w.text) for w in wins], k1=1.2, b=0.75)
+        else:
+            base = WindowBaseline(wins, searcher.encoder, searcher.tokenizer, Path(args.cache))
+        for d, t in searcher.meta.texts.items():
+            if texts.setdefault(d, t) != t:
+                raise SystemExit(f"{d}: the indexes hold different texts")
+        for r in rows:
+            for sp in pooled_spans(searcher, base, r["query"], modes):
+                spans[sp].add(r["id"])
+    before = _read(POOL)
+    shown = {(u["doc"], u["start"], u["end"], q) for u in _read(UNITS) for q in u["queries"]}
+    units = []
+    for u in units_of(spans):
+        # queries for which some of this text was not shown in an earlier round
+        fresh = [q for q in u["queries"] if not _covered(shown, u, q)]
+        if fresh:
+            units.append({**u, "queries": fresh})
+    random.Random(10 + len(before)).shuffle(units)
+    n0 = len(_read(UNITS))
+    BLIND_DIR.mkdir(exist_ok=True)
+    with UNITS.open("a", encoding="utf-8") as f:
+        for n, u in enumerate(units, n0 + 1):
+            u["unit"] = f"U{n:04d}"
+            f.write(json.dumps(u, ensure_ascii=False) + "\n")
+    pooled = {r["id"]: {tuple(x) for x in r["spans"]} for r in before}
+    for (d, s, e), qids in spans.items():
+        for q in qids:
+            pooled.setdefault(q, set()).add((d, s, e))
+    with POOL.open("w", encoding="utf-8") as f:
+        for qid in sorted(pooled):
+            f.write(json.dumps({"id": qid, "spans": sorted(pooled[qid])}, ensure_ascii=False) + "\n")
+    for r in rows:
+        print(f"# {r['id']} [{r['type']}] {r['query']}")
+    for u in units:
+        text = re.sub(r"\s+", " ", fold(texts[u["doc"]][u["start"] : u["end"]]))
+        print(f"\n== {u['unit']} {u['doc']} q={','.join(u['queries'])}\n{text}")
+    print(f"{len(units)} units, {sum(u['end'] - u['start'] for u in units)} chars", file=sys.stderr)
+    return 0
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()] if path.is_file() else []
+
+
+def _covered(shown: set, u: dict, qid: str) -> bool:
+    """Was all of u's text already shown for qid (inside one earlier unit)?"""
+    return any(d == u["doc"] and s <= u["start"] and u["end"] <= e and q == qid for d, s, e, q in shown)
+
+
+def apply(args: argparse.Namespace) -> int:
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (Path(args.data) / "records" / "texts").glob("*.txt")}
+    units = {u["unit"]: u for u in _read(UNITS)}
+    judged: dict[str, list[dict]] = defaultdict(list)
+    errors = []
+    for n, line in enumerate(Path(args.judgments).open(encoding="utf-8"), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        uid, match, grades = line.rstrip("\n").split("\t")
+        u = units[uid]
+        if compact(match) not in compact(texts[u["doc"]][u["start"] : u["end"]]):
+            errors.append(f"line {n}: {match!r} not in {uid}")
+        for g in grades.split():
+            qid, grade = g.split(":")
+            if qid not in u["queries"]:
+                errors.append(f"line {n}: {qid} did not pool {uid}")
+            judged[qid].append({"doc": u["doc"], "match": match, "grade": int(grade)})
+    rows = read_rows(BLIND)
+    for r in rows:
+        r["relevant"] = _dedupe(judged.get(r["id"], []), texts)
+        if r["type"] == "unanswerable" and r["relevant"]:
+            errors.append(f"{r['id']} is unanswerable but has relevant passages")
+    if errors:
+        raise SystemExit("\n".join(errors))
+    if args.check:
+        print(f"ok: {sum(len(v) for v in judged.values())} judgments for {len(judged)} queries")
+        return 0
+    with BLIND.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"{sum(len(v) for v in judged.values())} judgments for {len(judged)} queries")
+    return 0
+
+
+def _dedupe(judgments: list[dict], texts: dict[str, str]) -> list[dict]:
+    """One judgment per passage: matches overlapping in the document merge (higher grade kept)."""
+    out: list[tuple[str, int, int, dict]] = []
+    for j in sorted(judgments, key=lambda j: -j["grade"]):
+        t = compact(texts[j["doc"]])
+        at = t.find(compact(j["match"]))
+        span = (j["doc"], at, at + len(compact(j["match"])))
+        if any(d == span[0] and s < span[2] and span[1] < e for d, s, e, _ in out):
+            continue
+        out.append((*span, j))
+    return [j for *_, j in out]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m eval.pool")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("dump")
+    d.add_argument("indexes", nargs="+", help="DATA_DIR or DATA_DIR=CORPUS_DIR")
+    d.add_argument("--ids", help="comma-separated query ids (default: all blind queries)")
+    d.add_argument("--baselines", default="lexical,dense,rrf", help="window baselines to pool")
+    d.add_argument("--cache", default="var/eval-cache", help="window-vector cache")
+    a = sub.add_parser("apply")
+    a.add_argument("judgments")
+    a.add_argument("--data", default="var", help="any data dir of the seed corpus (its records hold the texts)")
+    a.add_argument("--check", action="store_true", help="validate only")
+    args = p.parse_args(argv)
+    return dump(args) if args.cmd == "dump" else apply(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

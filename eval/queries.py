@@ -1,0 +1,117 @@
+"""The judged query sets and their dev/test split.
+
+Two files, one schema (id, query, type, relevant[{doc, match, grade}], answer?, cities?, split):
+
+* ``queries.jsonl`` — the original 64 queries. The retrieval settings were swept on them, so
+  numbers on them flatter the system.
+* ``queries_blind.jsonl`` — queries written blind (``"blind": true``, ``"written"``): from a topic
+  list, before the passages or the other judgments were read (see git history of that file),
+  and judged afterwards by pooling the top 10 of every system, baselines included
+  (``eval/pool.py``).
+
+Split rule (:func:`assign_split`, recorded as ``"split"`` in both files and checked by the tests):
+
+* every blind query is **test**;
+* the original queries are split per type: sort the ids of one type by ``sha256(id)`` and
+  alternate test, dev, test, dev, … — deterministic, about half each, every type in both halves.
+
+Tune on **dev** only; **test** is for reporting (the regression test pins it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.metrics import Judgment
+
+HERE = Path(__file__).parent
+QUERIES = HERE / "queries.jsonl"
+BLIND = HERE / "queries_blind.jsonl"
+DEFAULT_FILES = (QUERIES, BLIND)
+SPLITS = ("dev", "test")
+
+
+@dataclass
+class Query:
+    id: str
+    query: str
+    type: str
+    relevant: list[Judgment]
+    answer: str | None = None
+    cities: list[str] = field(default_factory=list)
+    split: str | None = None
+    blind: bool = False
+
+
+def _hash(qid: str) -> str:
+    return hashlib.sha256(qid.encode("utf-8")).hexdigest()
+
+
+def assign_split(rows: Iterable[dict]) -> dict[str, str]:
+    """{id: 'dev'|'test'} by the rule in the module docstring."""
+    out: dict[str, str] = {}
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        if r.get("blind"):
+            out[r["id"]] = "test"
+        else:
+            by_type[r["type"]].append(r["id"])
+    for ids in by_type.values():
+        for n, qid in enumerate(sorted(ids, key=_hash)):
+            out[qid] = "test" if n % 2 == 0 else "dev"
+    return out
+
+
+def read_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_queries(paths: Path | Iterable[Path] = DEFAULT_FILES, split: str = "all") -> list[Query]:
+    """Queries of the given files, restricted to one split ('dev', 'test' or 'all')."""
+    if split not in (*SPLITS, "all"):
+        raise ValueError(f"split must be dev, test or all, not {split!r}")
+    out = []
+    for path in [paths] if isinstance(paths, Path) else list(paths):
+        for n, d in enumerate(read_rows(path), 1):
+            try:
+                q = Query(
+                    id=d["id"],
+                    query=d["query"],
+                    type=d["type"],
+                    relevant=[Judgment(r["doc"], r["match"], int(r["grade"])) for r in d.get("relevant", [])],
+                    answer=d.get("answer"),
+                    cities=d.get("cities", []),
+                    split=d.get("split"),
+                    blind=bool(d.get("blind", False)),
+                )
+            except KeyError as e:
+                raise ValueError(f"{path}:{n}: missing field {e}") from e
+            if split == "all" or q.split == split:
+                out.append(q)
+    return out
+
+
+def write_splits(paths: Iterable[Path] = DEFAULT_FILES) -> dict[str, str]:
+    """Record the split of every query in its file (idempotent)."""
+    paths = list(paths)
+    rows = {p: read_rows(p) for p in paths}
+    split = assign_split(r for rs in rows.values() for r in rs)
+    for p, rs in rows.items():
+        with p.open("w", encoding="utf-8") as f:
+            for r in rs:
+                r["split"] = split[r["id"]]
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return split
+
+
+if __name__ == "__main__":
+    from collections import Counter
+
+    s = write_splits()
+    print(Counter(s.values()))
