@@ -184,6 +184,7 @@ def add_and_publish(settings: Settings, source: Path, *, city: str, kind: str, f
     store = SnapshotStore(settings.index_dir)
     with intake_lock(settings):
         say(Stage("validating"))
+        load_manifest(settings.corpus_dir)  # CorpusError if missing or broken
         manifest_bytes = (settings.corpus_dir / MANIFEST_NAME).read_bytes()
         target = settings.corpus_dir / source.name
         copied = None if target.exists() else target

@@ -7,6 +7,7 @@ swaps the running server to the new snapshot (admin.load_and_swap).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import shutil
@@ -14,9 +15,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from index.intake import Stage, check_document, describe, intake_busy
@@ -29,8 +30,30 @@ from search_api.schemas import ErrorResponse
 from search_api.upload_page import router as page_router
 
 log = logging.getLogger("reform_search.documents")
-api = APIRouter(tags=["documents"], dependencies=[Depends(require_admin)],
-                responses={401: {"model": ErrorResponse}})
+
+
+def require_uploader(request: Request, x_admin_key: Annotated[str | None, Header()] = None) -> None:
+    """The admin key when one is set; otherwise only this machine, and no page of another site.
+
+    Adding documents writes to the corpus: without a key a plain form on any web page could
+    post to a local server (multipart needs no CORS preflight), so such requests are refused.
+    """
+    if request.app.state.settings.admin_key:
+        require_admin(request, x_admin_key)
+        return
+    host = request.client.host if request.client else ""
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    origin = request.headers.get("origin")
+    if not local or (origin and urlsplit(origin).netloc != request.headers.get("host")):
+        raise ApiError(403, "forbidden", "without an admin key documents can be added only from this machine's "
+                                         "own pages; set REFORM_SEARCH_ADMIN_KEY to add them from elsewhere")
+
+
+api = APIRouter(tags=["documents"], dependencies=[Depends(require_uploader)],
+                responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
 UPLOADS = "uploads"
 _runner_lock = threading.Lock()
 _YEAR_SPLIT = re.compile(r"[,、，\s]+")

@@ -14,7 +14,8 @@ ACCEPT = ".pdf,.html,.htm,.xlsx,.txt"
 
 @router.get("/upload", response_class=HTMLResponse)
 def upload_page(request: Request) -> Response:
-    """File, city, kind, years and title; the admin key field only when the server requires one."""
+    """File, city, kind, years and title; the admin key field only when the server requires one
+    (without a key, documents can be added only from this machine: see documents.require_uploader)."""
     settings = request.app.state.settings
     return page(request, "upload.html", active="upload", all_kinds=[(k, KIND_LABELS.get(k, k)) for k in KINDS],
                 needs_key=bool(settings.admin_key), max_mb=settings.upload_max_bytes / (1 << 20), accept=ACCEPT)

@@ -160,6 +160,22 @@ def test_busy_intake_gets_409_and_unknown_job_404(client: TestClient, workspace:
     assert client.get("/documents/jobs/nope").status_code == 401
 
 
+def test_without_an_admin_key_only_this_machine_s_pages_may_add(workspace: Any, encoder: Any):
+    settings = workspace.model_copy(update={"admin_key": None})
+    app = create_app(settings, searcher=Searcher.open(settings, encoder=encoder))
+    before = state_of(settings)
+    remote = TestClient(app)  # client address "testclient": not this machine
+    r = upload(remote, "memo.txt", MEMO.encode(), headers={})
+    assert r.status_code == 403 and "REFORM_SEARCH_ADMIN_KEY" in r.json()["error"]["message"]
+    local = TestClient(app, client=("127.0.0.1", 50000))
+    r = upload(local, "memo.txt", MEMO.encode(), headers={"Origin": "https://elsewhere.example"})
+    assert r.status_code == 403  # a form on another site posting to the local server
+    for headers in ({}, {"Origin": "http://testserver"}):  # curl; the upload page itself
+        r = upload(local, "empty.txt", b"", headers=headers)
+        assert r.status_code == 422 and r.json()["error"]["message"] == "empty.txt: file is empty"
+    assert state_of(settings) == before
+
+
 def test_upload_page_renders_the_form(client: TestClient, searcher: Any):
     body = client.get("/upload").text
     assert 'href="/upload" aria-current="page"' in body
