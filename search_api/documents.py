@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from index.intake import Stage, check_document, describe, intake_busy
+from index.intake import Stage, add_and_publish, check_document, describe, intake_busy
 from reform_search.errors import CorpusError, DocumentError, IndexError_, ReformSearchError
 from reform_search.settings import Settings
 from search_api.admin import load_and_swap, require_admin
@@ -104,7 +104,6 @@ def save_upload(upload: UploadFile, path: Path, limit: int, name: str) -> None:
 def _job_work(state: Any, settings: Settings, path: Path, name: str, meta: dict[str, Any]
               ) -> tuple[Work, Callable[[BaseException], str]]:
     """The job body: add and publish, then swap the server to the new snapshot."""
-    from index.intake import add_and_publish
 
     def work(progress: Any) -> dict[str, Any]:
         def relay(s: Stage) -> None:  # "done" only once the server serves the new snapshot
