@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run ingest build serve test test-all stress eval bench clean browser-deps
+.PHONY: setup run ingest build serve test test-all stress eval bench bench-formats clean browser-deps
 
 setup: $(STAMP)
 
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 DATA ?= var
 RECORDS := $(DATA)/records/documents.json
 INDEX := $(DATA)/index/CURRENT
-INGEST_SRC := $(wildcard corpora/* ingest/*.py ingest/parsers/*.py)
+INGEST_SRC := $(wildcard corpora/* ingest/*.py ingest/parsers/*.py ingest/formats/*.py)
 INDEX_SRC := $(wildcard index/build.py index/tokenize.py index/model.py index/store.py)
 
 # Re-ingest / rebuild only when the corpus or the code that shapes the records changed.
@@ -68,6 +68,10 @@ eval: $(INDEX)
 
 bench: $(INDEX)
 	$(PY) -m eval.bench
+
+# Extraction speed per format (PDF pages/s vs pdfplumber, HTML lines/s, XLSX rows/s) on generated files.
+bench-formats: setup browser-deps
+	$(PY) -m eval.bench_formats
 
 clean:
 	rm -rf var .pytest_cache

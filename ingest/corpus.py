@@ -1,4 +1,5 @@
-"""The corpus folder: manifest.json validation and safe reading of the text files."""
+"""The corpus folder: manifest.json validation and safe reading of its documents (any format of
+`ingest.formats.read`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ingest.formats import SourceText
+from ingest.formats.read import read_bytes, read_source
 from ingest.parsers import PARSER_NAMES
 from ingest.records import DocumentMeta
 from reform_search.errors import CorpusError, DocumentError
@@ -119,37 +122,17 @@ def load_manifest(corpus_dir: Path) -> list[DocumentMeta]:
     ]
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
-
-
-def read_document(corpus_dir: Path, meta: DocumentMeta) -> str:
-    """The document's text; DocumentError naming the file if missing, empty, binary or not UTF-8."""
+def read_source_document(corpus_dir: Path, meta: DocumentMeta) -> SourceText:
+    """The document's original text and format; DocumentError naming the file when unusable."""
     path = corpus_dir / meta.file
     if not path.is_file():
         raise DocumentError(str(path), f"file listed for document {meta.id!r} does not exist")
-    data = path.read_bytes()
-    if not data.strip():
-        raise DocumentError(str(path), "file is empty")
-    if b"\x00" in data[:65536]:
-        raise DocumentError(str(path), "file is binary (contains NUL bytes), expected UTF-8 text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DocumentError(str(path), f"not UTF-8 text (byte {e.start}: {e.reason}); convert it to UTF-8") from e
-    if len(_CONTROL.findall(text[:65536])) > 64:
-        raise DocumentError(str(path), "file looks binary (many control characters)")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return read_source(path)
 
 
-def _check_text(data: bytes, name: str) -> None:
-    if not data.strip():
-        raise DocumentError(name, "file is empty")
-    if b"\x00" in data[:65536]:
-        raise DocumentError(name, "file is binary (contains NUL bytes), expected UTF-8 text")
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DocumentError(name, f"not UTF-8 text (byte {e.start}: {e.reason}); convert it to UTF-8") from e
+def read_document(corpus_dir: Path, meta: DocumentMeta) -> str:
+    """The document's original text (any supported format); see :func:`read_source_document`."""
+    return read_source_document(corpus_dir, meta).text
 
 
 def add_document(corpus_dir: Path, source: Path, *, city: str, kind: str, fiscal_years: list[int],
@@ -162,7 +145,7 @@ def add_document(corpus_dir: Path, source: Path, *, city: str, kind: str, fiscal
     if not source.is_file():
         raise DocumentError(str(source), "no such file")
     data = source.read_bytes()
-    _check_text(data, str(source))
+    read_bytes(data, str(source))  # the whole file must be readable before anything is written
     existing = load_manifest(corpus_dir)
     stem = re.sub(r"[^a-z0-9]+", "-", source.stem.lower()).strip("-") or "document"
     if not fiscal_years:

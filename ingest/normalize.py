@@ -3,7 +3,10 @@
 Two composable, pure steps:
 
 * :func:`clean` keeps the line structure (parsers need it) but folds width (NFKC with
-  exceptions), strips HTML tags, page numbers and vertical-text runs.
+  exceptions), strips HTML tags, page numbers and vertical-text runs. A form feed (page
+  break of PDF text) is a line break; on paged text, running headers/footers (a line
+  repeated at the top or bottom of most pages, a page number inside it allowed) and page
+  numbers (`- 5 -`, `5`, `5/20`, `P.5`) are dropped page by page.
 * :func:`join_wrapped` turns a cleaned passage into running text: PDF line wraps are
   joined, stray spaces between Japanese characters dropped.
 
@@ -17,6 +20,7 @@ import html
 import re
 import unicodedata
 from array import array
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 # NFKC would turn ① into "1" (colliding with real numbers) and makes ～ an ASCII "~".
@@ -30,6 +34,10 @@ _ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 _PAGE_NUMBER = re.compile(r"\s*[-－―‐−]\s*\d{1,3}\s*[-－―‐−]\s*")
 _BARE_NUMBER = re.compile(r"\s*\d{1,3}\s*")
+_LINE_BREAK = re.compile(r"[\n\f]")
+_PAGE_NO_KEY = re.compile(r"-?(?:[pP]\.?)?#(?:/#)?(?:ページ|頁)?-?")
+_EDGE_LINES = 3  # lines at the top and at the bottom of a page where running headers live
+_HYPHEN_MARK = "\x02"  # PDFium's mark for a line-end hyphen it joined
 _BULLET_START = re.compile(r"[▽▼・●○■□◆◇◎※【〔(（\[]|[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]|\d+[.．)]")
 
 
@@ -91,6 +99,8 @@ def fold_char(unit: str) -> str:
         return unit
     if unit in _TILDES:
         return _TILDES[unit]
+    if unit == _HYPHEN_MARK:
+        return "-"
     out = unicodedata.normalize("NFKC", unit)
     if out in _TILDES:
         return _TILDES[out]
@@ -177,13 +187,65 @@ def _page_number_lines(lines: list[str]) -> set[int]:
     return drop
 
 
+def _pages_of_lines(original: str) -> list[int]:
+    """0-based page of each line of `original` split at newlines and form feeds."""
+    page = 0
+    out = [0]
+    for m in _LINE_BREAK.finditer(original):
+        page += m.group(0) == "\f"
+        out.append(page)
+    return out
+
+
+def _matching(occ: list[tuple[int, int, list[int]]]) -> list[tuple[int, int, list[int]]]:
+    """Occurrences agreeing with the group's numbers: each number fixed, or page + a constant."""
+    keep = occ
+    for j in range(len(occ[0][2])):
+        fixed = Counter(nums[j] for _, _, nums in occ).most_common(1)[0]
+        paged = Counter(nums[j] - page for page, _, nums in occ).most_common(1)[0]
+        if paged[1] > fixed[1]:
+            keep = [o for o in keep if o[2][j] - o[0] == paged[0]]
+        else:
+            keep = [o for o in keep if o[2][j] == fixed[0]]
+    return keep
+
+
+def _running_lines(lines: list[str], page_of: list[int]) -> set[int]:
+    """Running headers/footers and page numbers: lines repeated at a page edge across pages."""
+    npages = page_of[-1] + 1 if page_of else 1
+    if npages < 2:
+        return set()
+    by_page: dict[int, list[int]] = defaultdict(list)
+    for i, ln in enumerate(lines):
+        if ln.strip():
+            by_page[page_of[i]].append(i)
+    groups: dict[str, list[tuple[int, int, list[int]]]] = defaultdict(list)
+    for page, idx in by_page.items():
+        for i in set(idx[:_EDGE_LINES] + idx[-_EDGE_LINES:]):
+            squeezed = re.sub(r"\s+", "", "".join(fold_char(c) for c in lines[i]))
+            key = re.sub(r"\d+", "#", squeezed)
+            groups[key].append((page, i, [int(x) for x in re.findall(r"\d+", squeezed)]))
+    drop: set[int] = set()
+    for key, occ in groups.items():
+        keep = _matching(occ)
+        hits = len({page for page, _, _ in keep})
+        page_like = any(len({nums[j] for _, _, nums in keep}) > 1 for j in range(len(occ[0][2])))
+        if hits >= 2 and (hits * 2 > npages or (page_like and _PAGE_NO_KEY.fullmatch(key))):
+            drop.update(i for _, i, _ in keep)
+    return drop
+
+
 def clean(original: str, drop_layout: bool = True) -> MappedText:
     """Line-preserving search form: folded width, no HTML, no page numbers or vertical text.
 
     Blank-line runs collapse to one newline; spaces collapse to one.
     """
-    lines = original.split("\n")
-    skip = (_vertical_runs(lines) | _page_number_lines(lines)) if drop_layout else set()
+    lines = _LINE_BREAK.split(original)
+    skip: set[int] = set()
+    if drop_layout:
+        skip = _vertical_runs(lines) | _page_number_lines(lines)
+        if "\f" in original:
+            skip |= _running_lines(lines, _pages_of_lines(original))
     b = _Builder()
     offset = 0
     last = "\n"
@@ -227,11 +289,24 @@ def _is_cjk(ch: str) -> bool:
     return ord(ch) >= 0x2E80
 
 
+def _glued_to_cjk(text: str, i: int) -> bool:
+    """Whether the Latin run ending before position `i` is attached to CJK text on its line."""
+    j = i - 1
+    while j >= 0 and text[j] not in " \n" and not _is_cjk(text[j]):
+        j -= 1
+    return j >= 0 and text[j] not in " \n"
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def join_wrapped(mt: MappedText) -> MappedText:
     """Running text for a cleaned passage: wrapped lines joined, CJK-internal spaces gone.
 
     A newline survives after 。/：and before a bullet or numbered marker, so list items and
-    sentences stay apart.
+    sentences stay apart. Latin words wrapped inside Japanese lines (ＡＩ－ＯＣＲ split as
+    "A" / "I-OCR") and hyphen-wrapped words ("inter-" / "municipal") rejoin without a space.
     """
     text = mt.text
     b = _Builder()
@@ -247,6 +322,10 @@ def join_wrapped(mt: MappedText) -> MappedText:
             if ch == "\n" and (prev in "。：:！？!?" or _BULLET_START.match(text, i + 1)):
                 b.add("\n", mt.starts[i], mt.ends[i])
             elif nxt in " \n":
+                continue
+            elif ch == "\n" and _latin(nxt) and (
+                (prev == "-" and i >= 2 and _latin(text[i - 2])) or (_latin(prev) and _glued_to_cjk(text, i))
+            ):
                 continue
             elif _is_cjk(prev) or _is_cjk(nxt):
                 continue

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunking import ChunkParams, Unit, chunk_unit
-from ingest.corpus import load_manifest, read_document
+from ingest.corpus import load_manifest, read_source_document
 from ingest.normalize import clean
 from ingest.parsers import get_parser
 from ingest.records import Chunk, DocumentMeta, Initiative, Section
@@ -35,6 +35,8 @@ class DocumentRecords:
     initiatives: list[Initiative]
     sections: list[Section]
     chunks: list[Chunk]
+    format: str = "text"  # the source file's format (ingest.formats): "text" | "pdf" | "html" | "xlsx"
+    pages: int = 1
 
     @property
     def sha256(self) -> str:
@@ -71,14 +73,15 @@ def run_ingest(corpus_dir: Path, params: ChunkParams, progress: Progress | None 
     result = IngestResult(documents=[])
     for n, meta in enumerate(metas, 1):
         try:
-            text = read_document(corpus_dir, meta)
+            source = read_source_document(corpus_dir, meta)
         except DocumentError as e:
             result.errors.append(str(e))
             say(f"[{n}/{len(metas)}] {meta.id}: SKIPPED — {e.reason} ({e.path})")
             continue
         t1 = time.perf_counter()
         try:
-            doc = ingest_document(meta, text, params)
+            doc = ingest_document(meta, source.text, params)
+            doc.format, doc.pages = source.format, source.pages
         except Exception as e:  # one unparseable document must not stop the others
             result.errors.append(f"{corpus_dir / meta.file}: parser {meta.parser or 'generic'!r} failed: {e!r}")
             say(f"[{n}/{len(metas)}] {meta.id}: FAILED — {e!r}")
@@ -112,6 +115,8 @@ def write_records(result: IngestResult, records_dir: Path) -> None:
                     **d.meta.to_dict(),
                     "sha256": d.sha256,
                     "chars": len(d.text),
+                    "format": d.format,
+                    "pages": d.pages,
                     "initiatives": len(d.initiatives),
                     "sections": len(d.sections),
                     "chunks": len(d.chunks),

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import ChunkParams
-from ingest.corpus import load_manifest, read_document
+from ingest.corpus import add_document, load_manifest, read_document
 from ingest.pipeline import load_records, run_ingest, write_records
 from reform_search.errors import CorpusError, DocumentError, IngestOutputMissing
 
@@ -12,6 +12,7 @@ ENTRY = {"id": "a", "city": "狛江市", "title": "t", "kind": "progress_report"
 
 
 def _corpus(tmp_path: Path, docs: list[dict], files: dict[str, bytes]) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "manifest.json").write_text(json.dumps({"format": 1, "documents": docs}, ensure_ascii=False), encoding="utf-8")
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -89,3 +90,45 @@ def test_shipped_manifest_is_valid():
     metas = load_manifest(Path(__file__).resolve().parent.parent / "corpora")
     assert {m.city for m in metas} == {"狛江市", "小平市", "昭島市", "西東京市"}
     assert len(metas) == 5
+
+
+def test_add_document_accepts_html_and_xlsx_and_ingest_records_the_format(tmp_path):
+    from eval.format_samples import municipal_html, write_workbook
+
+    corpus = _corpus(tmp_path / "corpus", [], {"plan.txt": "1. はじめに\nRPAを導入した。\n".encode()})
+    raw = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    raw["documents"].append({**ENTRY, "id": "plan", "file": "plan.txt"})
+    (corpus / "manifest.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    page = tmp_path / "kaikaku.html"
+    page.write_bytes(municipal_html("shift_jis").encode("cp932"))
+    book = write_workbook(tmp_path / "jisseki.xlsx")
+    add_document(corpus, page, city="狛江市", kind="reform_plan", fiscal_years=[2024])
+    add_document(corpus, book, city="狛江市", kind="progress_report", fiscal_years=[2024])
+    assert (corpus / "jisseki.xlsx").read_bytes() == book.read_bytes()  # copied as is; the text is derived at ingest
+    result = run_ingest(corpus, ChunkParams())
+    assert not result.errors
+    write_records(result, tmp_path / "records")
+    rec = load_records(tmp_path / "records")
+    shape = {d["id"]: (d["format"], d["pages"]) for d in rec.documents}
+    assert shape == {"plan": ("text", 1), "kaikaku-2024": ("html", 1), "jisseki-2024": ("xlsx", 4)}
+    assert rec.texts["kaikaku-2024"].startswith("第５次行財政改革推進計画\n")
+    assert "\f【指標】\n指標名 | 基準値 | 目標値" in rec.texts["jisseki-2024"]
+    for c in rec.chunks:
+        quoted = rec.texts[c.document_id][c.char_start:c.char_end]
+        assert quoted and quoted.strip()
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [("scan.pdf", b"%PDF-1.4\n", "truncated or corrupt PDF"), ("book.xlsx", b"PK\x03\x04broken", "corrupt .xlsx"),
+     ("page.html", b"", "file is empty"), ("notes.docx", b"PK\x03\x04", "unsupported file type"),
+     ("report.xlsx", b"%PDF-1.7\n%%EOF\n", "wrong extension")],
+)
+def test_add_document_leaves_the_corpus_untouched_on_a_bad_file(tmp_path, name, data, reason):
+    corpus = _corpus(tmp_path / "corpus", [ENTRY], {"a.txt": "本文".encode()})
+    before = {p.name: p.read_bytes() for p in corpus.iterdir()}
+    src = tmp_path / name
+    src.write_bytes(data)
+    with pytest.raises(DocumentError, match=reason):
+        add_document(corpus, src, city="狛江市", kind="other", fiscal_years=[2024])
+    assert {p.name: p.read_bytes() for p in corpus.iterdir()} == before

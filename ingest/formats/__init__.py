@@ -3,7 +3,9 @@
 Every reader returns a :class:`SourceText`. Its ``text`` is *the* original that all record
 offsets refer to (what citations quote and the source view shows). Paged formats separate
 pages with a form feed (``PAGE_BREAK``), so the page of any offset is recoverable from the
-text alone: :func:`page_at`.
+text alone: :func:`page_at`. Sheets of a workbook are pages too (page N = sheet N).
+
+`ingest.formats.read.read_source` picks the reader by suffix (.txt .pdf .html .htm .xlsx).
 """
 
 from __future__ import annotations
