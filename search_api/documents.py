@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from index.intake import Stage, add_and_publish, check_document, describe, intake_busy
+from ingest.formats.read import SUPPORTED
 from reform_search.errors import CorpusError, DocumentError, IndexError_, ReformSearchError
 from reform_search.settings import Settings
 from search_api.admin import load_and_swap, require_admin
@@ -138,7 +139,7 @@ def _job_work(state: Any, settings: Settings, path: Path, name: str, meta: dict[
                                                     413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 def add_document_job(
     request: Request,
-    file: Annotated[UploadFile | None, File(description="the document (.pdf, .html, .xlsx, .txt)")] = None,
+    file: Annotated[UploadFile | None, File(description=f"the document ({', '.join(SUPPORTED)})")] = None,
     city: Annotated[str, Form()] = "",
     kind: Annotated[str, Form(description="progress_report, department_policy, evaluation_report, reform_plan, other")] = "",
     year: Annotated[list[str] | None, Form(description="fiscal year(s): repeat the field or '2024,2025'")] = None,

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ingest.corpus import KINDS
+from ingest.formats.read import SUPPORTED
 from search_api.ui import KIND_LABELS, page
 
 router = APIRouter(include_in_schema=False)
-ACCEPT = ".pdf,.html,.htm,.xlsx,.txt"
+ACCEPT = ",".join(SUPPORTED)
 
 
 @router.get("/upload", response_class=HTMLResponse)

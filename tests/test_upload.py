@@ -107,6 +107,7 @@ def test_txt_upload_is_searchable_and_served(client: TestClient, workspace: Any)
     ("blank.txt", b" \n\n ", {}, None, 422, "blank.txt: file is empty"),
     ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, {}, None, 422, "photo.txt: file is binary"),
     ("sjis.txt", "公用車の削減".encode("shift_jis"), {}, None, 422, "sjis.txt: not UTF-8"),
+    ("report.txt", b"%PDF-1.7\n%%EOF\n", {}, None, 422, "report.txt: wrong extension: the content is a PDF"),
     ("memo.txt", MEMO.encode(), {"kind": "novel"}, None, 422, "memo.txt: kind"),
     ("memo.txt", MEMO.encode(), {"year": ""}, None, 422, "memo.txt: give at least one fiscal year"),
     ("memo.txt", MEMO.encode(), {"year": "令和7"}, None, 422, "memo.txt: fiscal year '令和7'"),
