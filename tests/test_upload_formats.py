@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.searcher import Searcher
+from ingest.formats import page_at, page_starts
 from tests.test_upload import client, workspace  # noqa: F401 - fixtures
 from tests.test_upload import cli, state_of, upload, wait_for
 from tests.upload_samples import BAD, GOOD, Sample, page_of, write_samples
@@ -33,14 +34,23 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
             browser.close()
 
 
-def check_searchable(search: Any, sample: Sample) -> None:
-    """Every query of the sample finds its document first, quoting the answer, on the right page."""
+def check_searchable(search: Any, sample: Sample, text_of: Any) -> None:
+    """Every query of the sample finds its document first, quoting the answer from the original on
+    the right page (the page of the cited offset in the form-feed paged text, and the hit's own
+    `page` where hits carry one)."""
     for query, words, page in sample.queries:
         hits = search(query)
         assert hits and hits[0]["document_id"] == sample.doc_id, (query, [h["document_id"] for h in hits])
-        assert hits[0]["city"] == sample.city and words in hits[0]["text"]
-        if page_of(hits[0]) is not None:
-            assert page_of(hits[0]) == page, (query, hits[0])
+        hit = hits[0]
+        assert hit["city"] == sample.city and words in hit["text"]
+        text = text_of(sample.doc_id)
+        start, end = hit["source"]["char_start"], hit["source"]["char_end"]
+        assert words in text[start:end]
+        if sample.name.endswith(".pdf"):
+            assert page_at(page_starts(text), start + text[start:end].index(words)) == page, query
+            assert page_at(page_starts(text), start) == page, (query, "the cited passage starts on another page")
+        if page_of(hit) is not None:
+            assert page_of(hit) == page, (query, hit)
 
 
 def test_api_adds_a_pdf_an_html_page_and_a_workbook(client: TestClient, workspace: Any, samples: dict[str, Path]):
@@ -59,7 +69,7 @@ def test_api_adds_a_pdf_an_html_page_and_a_workbook(client: TestClient, workspac
         return client.post("/search", json={"query": q, "k": 5}).json()["results"]
 
     for s in GOOD:
-        check_searchable(search, s)
+        check_searchable(search, s, lambda doc_id: client.app.state.searcher.meta.texts[doc_id])
 
 
 @pytest.mark.parametrize("name, reason", BAD)
@@ -84,7 +94,8 @@ def test_cli_adds_a_pdf_an_html_page_and_a_workbook(workspace: Any, encoder: Any
         assert f"done: {s.doc_id} is searchable" in p.stderr
     searcher = Searcher.open(workspace, encoder=encoder)
     for s in GOOD:
-        check_searchable(lambda q: [h.to_dict() for h in searcher.search(q, k=5).hits], s)
+        check_searchable(lambda q: [h.to_dict() for h in searcher.search(q, k=5).hits], s,
+                         lambda doc_id: searcher.meta.texts[doc_id])
 
 
 def test_cli_refuses_a_scanned_pdf_saying_it_needs_ocr(workspace: Any, samples: dict[str, Path]):
