@@ -25,15 +25,15 @@ class Sample:
 
 
 PDF_PAGES = [
-    ("1. 公用車の削減", "公用車を15台削減し、カーシェアリングを導入した。年間の維持費は約900万円減った。"
-                     "利用状況は予約システムで把握し、稼働率の低い車両から順に売却した。"),
+    ("1. 庁舎照明のLED化", "本庁舎と支所の照明をすべてLEDに更新し、年間の電気料金を約1,300万円削減した。"
+                        "更新費用はESCO事業の活用により初期負担なしで賄った。"),
     ("2. 電子契約の導入", "電子契約サービスを導入し、押印と郵送を不要にした。年間3,200件の契約が電子化された。"
                        "事業者からは来庁が不要になったとの声が多く寄せられた。"),
     ("3. 下水道使用料の改定", "下水道使用料を平均8.5％改定し、経営戦略に基づく管路更新の財源を確保した。"
                           "改定に先立ち、住民説明会を市内6か所で開催した。"),
 ]
 PDF = Sample("kakuu-houkoku.pdf", "架空市", "progress_report", "架空市 行財政改革実施報告",
-             (("カーシェアリングを導入して公用車を削減", "カーシェアリング", 1),
+             (("庁舎の照明をLEDに更新して電気料金を削減", "LED", 1),
               ("電子契約で押印と郵送を不要にした", "電子契約サービス", 2),
               ("下水道使用料の改定と管路更新の財源", "下水道使用料", 3)))
 HTML = Sample("kasou-kaikaku.html", "仮想町", "reform_plan", "仮想町 行財政改革の取組",
@@ -108,7 +108,7 @@ def write_samples(folder: Path, page: Any) -> dict[str, Path]:
     (folder / "report.xlsx").write_bytes(data)
     out["report.xlsx"] = folder / "report.xlsx"
     out["nums.xlsx"] = write_headerless_workbook(folder / "nums.xlsx")
-    (folder / "notes.docx").write_text("1. 公用車の削減\n公用車を15台削減した。\n", encoding="utf-8")
+    (folder / "notes.docx").write_text("1. 庁舎照明のLED化\n照明をLEDに更新した。\n", encoding="utf-8")
     out["notes.docx"] = folder / "notes.docx"
     try:
         import pypdf
