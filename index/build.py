@@ -102,11 +102,13 @@ def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, 
 
 
 def build_index(records: Records, settings: Settings, out_dir: Path, progress: Progress | None = None,
-                encoder: Any = None, previous: Path | None = None) -> BuildReport:
+                encoder: Any = None, previous: Path | None = None,
+                embed_progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Write every part of the index for `records` into the new directory `out_dir`.
 
     Chunks whose embedded text is unchanged since the `previous` snapshot (same model,
     prompt, dtype) reuse its vectors, so adding one document embeds only that document.
+    `embed_progress(done, total)` counts the chunks to embed: (0, total) first, then per group.
     """
     import faiss
 
@@ -147,8 +149,12 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     if cached:
         say(f"reusing {len(texts) - len(todo)} vectors from {previous.name if previous else ''}; embedding {len(todo)}")
     last = [0.0]
+    if embed_progress:
+        embed_progress(0, len(todo))
 
     def on_batch(done: int, total: int) -> None:
+        if embed_progress:
+            embed_progress(done, total)
         now = time.perf_counter()
         if now - last[0] > 2 or done == total:
             last[0] = now

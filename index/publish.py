@@ -33,8 +33,10 @@ def validate_snapshot(path: Any, settings: Settings, encoder: Any) -> Any:
 
 
 def publish(records: Records, settings: Settings, progress: Callable[[str], None] | None = None,
-            encoder: Any = None) -> BuildReport:
-    """Build a new snapshot beside the served one, validate it, then switch CURRENT to it."""
+            encoder: Any = None, embed_progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Build a new snapshot beside the served one, validate it, then switch CURRENT to it.
+
+    `embed_progress(done, total)` reports the chunks being embedded (see build_index)."""
     from index.model import load_encoder, resolve_model
 
     say = progress or (lambda _m: None)
@@ -46,7 +48,8 @@ def publish(records: Records, settings: Settings, progress: Callable[[str], None
             encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
         staging = store.staging_dir()
         try:
-            report = build_index(records, settings, staging, progress, encoder, previous=store.current())
+            report = build_index(records, settings, staging, progress, encoder, previous=store.current(),
+                                 embed_progress=embed_progress)
             validate_snapshot(staging, settings, encoder)
             snapshot = store.commit(staging)
         except BaseException:

@@ -40,22 +40,38 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate and add a document, ingest, and publish a snapshot serving it (progress on stderr)."""
     from pathlib import Path
 
+    from index.intake import Stage, add_and_publish, describe
     from ingest.corpus import add_document
+    from reform_search.errors import CorpusError, DocumentError
 
-    meta = add_document(
-        settings.corpus_dir, Path(args.file), city=args.city, kind=args.kind, fiscal_years=args.year or [],
-        title=args.title, doc_id=args.id, parser=args.parser, source_url=args.url,
-    )
-    _err(f"added {meta.id} ({meta.city}, {meta.kind}, {list(meta.fiscal_years)}) to {settings.corpus_dir}")
+    meta = dict(city=args.city, kind=args.kind, fiscal_years=args.year or [], title=args.title, doc_id=args.id,
+                parser=args.parser)
     if args.no_build:
+        try:
+            m = add_document(settings.corpus_dir, Path(args.file), source_url=args.url, **meta)
+        except DocumentError:
+            raise
+        except CorpusError as e:
+            raise CorpusError(describe(e, args.file)) from e
+        _err(f"added {m.id} ({m.city}, {m.kind}, {list(m.fiscal_years)}) to {settings.corpus_dir}")
         _err("run `reform-search ingest && reform-search build` to index it")
         return 0
-    status = cmd_ingest(args, settings)
-    from reform_search.cli_search import cmd_build
 
-    return cmd_build(args, settings) or status
+    def show(s: Stage) -> None:
+        count = f" {s.done}/{s.total}" if s.total else ""
+        _err(f"{s.name}{count}" + (f": {s.message}" if s.message else ""))
+
+    r = add_and_publish(settings, Path(args.file), url=args.url, progress=show, **meta)
+    for w in r.warnings:
+        _err(f"warning: {w}")
+    _err(f"added {r.document.id} ({r.document.city}, {r.document.kind}, {list(r.document.fiscal_years)}): "
+         f"{r.initiatives} initiatives, {r.chunks} chunks ({r.embedded} embedded) in {r.seconds:.1f}s; "
+         f"snapshot {r.snapshot} is current")
+    _err("a running server picks it up with `reform-search reload`")
+    return 0
 
 
 def _initiative_json(i: Any) -> dict[str, Any]:

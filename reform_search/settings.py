@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     public_url: str | None = Field(default=None, description="Base of the source links MCP tools return (default http://HOST:PORT)")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    upload_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, le=2 * 1024 * 1024 * 1024, description="Largest document POST /documents accepts"
+    )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from typing import Annotated, Any
 
@@ -34,25 +33,28 @@ def snapshot(request: Request) -> dict[str, Any]:
     return {"serving": _describe(request.app.state.searcher)}
 
 
+def load_and_swap(state: Any) -> tuple[Searcher, Searcher | None]:
+    """Open the current snapshot (reusing the served model), then swap it into `state`.
+
+    Returns (new, old); requests in flight finish on the old searcher. IndexError_ leaves
+    `state` serving what it served. Blocking: call from a worker thread.
+    """
+    with state.reload_lock:
+        old: Searcher | None = state.searcher
+        settings = state.settings
+        same_model = old is not None and old.manifest["model"]["name"] == settings.model
+        # the same model: keep its query encoder, batcher and vector cache
+        new = Searcher.open(settings, encoder=old.encoder, batcher=old.batcher) if same_model else Searcher.open(settings)
+        state.searcher = new
+        state.load_error = None
+    return new, old
+
+
 @router.post("/reload", dependencies=[Depends(require_admin)], responses={409: {"model": ErrorResponse}})
 async def reload(request: Request) -> dict[str, Any]:
     """Load the current snapshot, then swap it in; requests in flight finish on the old one."""
-    state = request.app.state
-    lock: asyncio.Lock = state.reload_lock
-    async with lock:
-        old: Searcher | None = state.searcher
-        settings = state.settings
-
-        def load() -> Searcher:
-            same_model = old is not None and old.manifest["model"]["name"] == settings.model
-            if same_model:  # the same model: keep its query encoder, batcher and vector cache
-                return Searcher.open(settings, encoder=old.encoder, batcher=old.batcher)
-            return Searcher.open(settings)
-
-        try:
-            new = await run_in_threadpool(load)
-        except IndexError_ as e:
-            raise ApiError(409, "reload_failed", f"{e}; still serving the previous snapshot") from e
-        state.searcher = new
-        state.load_error = None
+    try:
+        new, old = await run_in_threadpool(load_and_swap, request.app.state)
+    except IndexError_ as e:
+        raise ApiError(409, "reload_failed", f"{e}; still serving the previous snapshot") from e
     return {"serving": _describe(new), "replaced": _describe(old)}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,16 +40,17 @@ def error_json(status: int, type_: str, message: str, details: Any = None) -> JS
 class BodyLimit:
     """413 for bodies over the limit, whether or not Content-Length is honest."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, paths: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.paths = app, limit, paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope["path"], self.default)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await error_json(413, "payload_too_large", f"request body over {self.limit} bytes")(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await error_json(413, "payload_too_large", f"request body over {limit} bytes")(scope, receive, send)
             return
         seen = 0
 
@@ -58,8 +59,8 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise ApiError(413, "payload_too_large", f"request body over {self.limit} bytes")
+                if seen > limit:
+                    raise ApiError(413, "payload_too_large", f"request body over {limit} bytes")
             return msg
 
         try:
@@ -146,11 +147,12 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.settings = settings
     app.state.searcher = searcher
     app.state.load_error = None
-    app.state.reload_lock = asyncio.Lock()
+    app.state.reload_lock = threading.Lock()  # admin.load_and_swap
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["*"])
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    upload_limit = settings.upload_max_bytes + 64 * 1024  # the file plus its form fields (search_api.documents)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, paths={"/documents": upload_limit})
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Any) -> Any:
@@ -211,6 +213,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     from search_api.admin import router as admin_router
     from search_api.chat import router as chat_router
     from search_api.mcp import HttpEndpoint, build_server
+    from search_api.documents import router as documents_router
     from search_api.routes import router
     from search_api.ui import mount_ui
 
@@ -218,6 +221,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(chat_router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(admin_router)
+    app.include_router(documents_router)  # POST /documents (admin key), its jobs, the /upload page
     mount_ui(app)  # HTML pages call the searcher server-side, so they need no API key
     # MCP for chat clients (streamable HTTP), keyed like the JSON API; its session manager runs in the lifespan.
     mcp_endpoint = HttpEndpoint(build_server(lambda: served_searcher(app), settings), settings)
