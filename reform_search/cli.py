@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from reform_search.errors import ReformSearchError
+from reform_search.cli_io import err as _err
+from reform_search.cli_io import print_json as _print_json
 from reform_search.settings import Settings, get_settings
-
-
-def _err(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=1))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from reform_search.cli import _err
+from reform_search.cli_io import err as _err
 from reform_search.errors import ReformSearchError
 from reform_search.settings import Settings
 

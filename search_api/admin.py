@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from index.searcher import Searcher
 from reform_search.errors import IndexError_
-from search_api.app import ApiError
+from search_api.deps import ApiError
 from search_api.schemas import ErrorResponse
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses={401: {"model": ErrorResponse}})

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from index.generate import generated_answer
 from index.qa import Answer
 from ingest.paging import page_label
-from search_api.app import ApiError, SearcherDep
+from search_api.deps import ApiError, SearcherDep
 from search_api.schemas import ChatRequest
 
 router = APIRouter(prefix="/v1", tags=["openai"])

@@ -25,7 +25,7 @@ from ingest.formats.read import SUPPORTED
 from reform_search.errors import CorpusError, DocumentError, IndexError_, ReformSearchError
 from reform_search.settings import Settings
 from search_api.admin import load_and_swap, require_admin
-from search_api.app import ApiError
+from search_api.deps import ApiError
 from search_api.jobs import Job, JobRunner, Work
 from search_api.schemas import ErrorResponse
 from search_api.upload_page import router as page_router

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from index.searcher import Searcher
 from search_api import service
-from search_api.app import SearcherDep
+from search_api.deps import SearcherDep
 from search_api.schemas import (
     AnswerRequest,
     AnswerResponse,

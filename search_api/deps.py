@@ -1,0 +1,109 @@
+"""Leaf module of the API: errors, typed dependencies (the served Searcher, the API key) and ASGI guards.
+
+Routers import from here; the app factory imports the routers. Nothing here imports a router.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from index.searcher import Searcher
+from reform_search.errors import IndexError_
+from search_api.schemas import ErrorResponse
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, type_: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.type, self.message, self.details = status, type_, message, details
+
+
+def error_json(status: int, type_: str, message: str, details: Any = None) -> JSONResponse:
+    body = ErrorResponse.model_validate({"error": {"type": type_, "message": message, "details": details}})
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+class BodyLimit:
+    """413 for bodies over the limit, whether or not Content-Length is honest."""
+
+    def __init__(self, app: ASGIApp, limit: int, paths: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.paths = app, limit, paths or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.paths.get(scope["path"], self.default)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await error_json(413, "payload_too_large", f"request body over {limit} bytes")(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > limit:
+                    raise ApiError(413, "payload_too_large", f"request body over {limit} bytes")
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except ApiError as e:
+            await error_json(e.status, e.type, e.message)(scope, receive, send)
+
+
+def served_searcher(app: FastAPI) -> Searcher:
+    """The searcher being served, or IndexError_ saying why there is none."""
+    searcher = getattr(app.state, "searcher", None)
+    if searcher is None:
+        raise IndexError_(getattr(app.state, "load_error", None) or "index is loading")
+    return searcher
+
+
+def get_searcher(request: Request) -> Searcher:
+    try:
+        return served_searcher(request.app)
+    except IndexError_ as e:
+        raise ApiError(503, "not_ready", str(e)) from e
+
+
+def require_key(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    expected = request.app.state.settings.api_key
+    if not expected:
+        return
+    given = x_api_key or ""
+    if authorization and authorization.lower().startswith("bearer "):
+        given = authorization[7:].strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong API key (Authorization: Bearer … or X-API-Key)")
+
+
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+
+
+class KeyGuard:
+    """require_key in front of a plain ASGI app (the MCP endpoint), refusing with the same 401."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        try:
+            require_key(request, request.headers.get("authorization"), request.headers.get("x-api-key"))
+        except ApiError as e:
+            await error_json(e.status, e.type, e.message)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
