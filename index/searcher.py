@@ -4,113 +4,35 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from index.batcher import QueryBatcher, query_batcher
+from index.comparison import ComparisonMixin
+from index.results import (  # noqa: F401 - the facade's result types are imported from here
+    COMPARE_POOL,
+    MAX_QUERY_CHARS,
+    MODES,
+    CityGroup,
+    Filters,
+    Hit,
+    Mode,
+    SearchResult,
+    _Ranking,
+)
 from index.fusion import char_ngrams, near_duplicate, rrf, top_k
-from index.highlight import highlight_spans, line_numbers, search_form
+from index.highlight import search_form
+from index.shaping import ShapingMixin
 from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read_meta
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
-from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery, NotFound
+from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery
 from reform_search.settings import Settings
 
 log = logging.getLogger("reform_search.index")
-Mode = Literal["hybrid", "dense", "lexical"]
-MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
-MAX_QUERY_CHARS = 1000
-COMPARE_POOL = 60  # ranked rows a comparison picks each city's best initiatives from
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict results; empty tuples mean no restriction."""
-
-    city: tuple[str, ...] = ()
-    kind: tuple[str, ...] = ()
-    fiscal_year: tuple[int, ...] = ()
-    rating: tuple[str, ...] = ()
-
-    def active(self) -> bool:
-        return bool(self.city or self.kind or self.fiscal_year or self.rating)
-
-
-@dataclass
-class Hit:
-    """One result: a chunk with its document, initiative and exact source position."""
-
-    row: int
-    chunk_id: str
-    score: float
-    dense_score: float | None
-    lexical_score: float | None
-    city: str
-    document_id: str
-    document_title: str
-    kind: str
-    fiscal_year: list[int]
-    heading_path: list[str]
-    title: str
-    initiative: dict[str, Any] | None
-    section_id: str | None
-    text: str
-    search_text: str
-    highlights: list[tuple[int, int]]
-    source: dict[str, Any]
-    page: int | None = None  # pages of a paged (PDF) original, else None
-    page_end: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "chunk_id": self.chunk_id,
-            "score": round(self.score, 6),
-            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
-            "lexical_score": None if self.lexical_score is None else round(self.lexical_score, 6),
-            "city": self.city,
-            "document_id": self.document_id,
-            "document_title": self.document_title,
-            "kind": self.kind,
-            "fiscal_year": self.fiscal_year,
-            "heading_path": self.heading_path,
-            "title": self.title,
-            "initiative": self.initiative,
-            "section_id": self.section_id,
-            "text": self.text,
-            "search_text": self.search_text,
-            "highlights": [list(h) for h in self.highlights],
-            "source": self.source,
-            "page": self.page,
-            "page_end": self.page_end,
-        }
-
-
-@dataclass
-class SearchResult:
-    query: str
-    hits: list[Hit]
-    took_ms: float
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class _Ranking:
-    rows: list[tuple[int, float]]
-    lex: dict[int, float]
-    den: dict[int, float]
-    qvec: np.ndarray | None
-    timings: dict[str, float]
-
-
-@dataclass
-class CityGroup:
-    city: str
-    hits: list[Hit]
-    best_score: float
 
 
 def _faiss_read(path: Path) -> Any:
@@ -122,7 +44,7 @@ def _faiss_read(path: Path) -> Any:
         raise IndexError_(f"{path} is corrupt or truncated ({e}); rebuild with `reform-search build`") from e
 
 
-class Searcher:
+class Searcher(ShapingMixin, ComparisonMixin):
     """Hybrid (BM25 + dense, fused by RRF) search over a built index."""
 
     def __init__(self, settings: Settings, index_dir: Path, manifest: dict[str, Any], meta: Meta, dense: Any,
@@ -420,144 +342,3 @@ class Searcher:
     def _original(self, row: int) -> str:
         c = self.meta.chunks[row]
         return self.meta.texts[c.document_id][c.char_start : c.char_end]
-
-    def query_terms(self, query: str) -> list[str]:
-        """Folded content words of the query, for highlighting (single kana dropped)."""
-        terms = []
-        folded = fold(query)
-        for _s, _e, _tok in self.tokenizer.spans(folded):
-            surface = folded[_s:_e].lower()
-            if len(surface) >= 2 or (surface and ord(surface[0]) >= 0x4E00):
-                terms.append(surface)
-        return sorted(set(terms), key=lambda t: (-len(t), t))
-
-    def initiative_summary(self, initiative_id: str | None) -> dict[str, Any] | None:
-        ini = self.meta.initiatives.get(initiative_id or "")
-        if ini is None:
-            return None
-        return {
-            "id": ini.id,
-            "number": ini.number,
-            "title": ini.title,
-            "department": ini.department,
-            "ratings": [{"year": r.year, "value": r.value, "label": r.label} for r in ini.ratings],
-            "status": ini.status,
-            "repeat_of": ini.repeat_of,
-        }
-
-    def hit(self, row: int, score: float, dense_score: float | None, lexical_score: float | None,
-            terms: list[str]) -> Hit:
-        chunk = self.meta.chunks[row]
-        doc = self.meta.documents[chunk.document_id]
-        original = self.meta.texts[chunk.document_id]
-        text = original[chunk.char_start : chunk.char_end]
-        line_start, line_end = line_numbers(original, chunk.char_start, chunk.char_end)
-        return Hit(
-            row=row,
-            chunk_id=chunk.id,
-            score=score,
-            dense_score=dense_score,
-            lexical_score=lexical_score,
-            city=chunk.city,
-            document_id=chunk.document_id,
-            document_title=doc["title"],
-            kind=doc["kind"],
-            fiscal_year=list(doc["fiscal_years"]),
-            heading_path=list(chunk.heading_path),
-            title=chunk.title,
-            initiative=self.initiative_summary(chunk.initiative_id),
-            section_id=chunk.section_id,
-            text=text,
-            search_text=chunk.text,
-            highlights=highlight_spans(text, terms, self._mapped(row)),
-            source={
-                "file": doc["file"],
-                "char_start": chunk.char_start,
-                "char_end": chunk.char_end,
-                "line_start": line_start,
-                "line_end": line_end,
-                "page": chunk.page,
-                "page_end": chunk.page_end,
-            },
-            page=chunk.page,
-            page_end=chunk.page_end,
-        )
-
-    # ---- comparison ----------------------------------------------------------------------
-
-    def compare(self, query: str, per_city: int = 3, cities: tuple[str, ...] = (), filters: Filters | None = None,
-                min_dense: float | None = None) -> tuple[list[CityGroup], float]:
-        """Best `per_city` initiatives of each city, cities ordered by their best match.
-
-        A city whose best passage is weaker than `min_dense` (cosine) is left out rather
-        than padded with noise.
-        """
-        t0 = time.perf_counter()
-        filters = filters or Filters()
-        if cities:
-            filters = Filters(tuple(cities), filters.kind, filters.fiscal_year, filters.rating)
-        if not 1 <= per_city <= 20:
-            raise InvalidQuery(f"per_city must be between 1 and 20, not {per_city}")
-        threshold = self.settings.compare_min_dense if min_dense is None else min_dense
-        q = self.validate(query, COMPARE_POOL, "hybrid", filters)
-        ranking = self._rank(q, COMPARE_POOL, "hybrid", filters, collapse=True)
-        picked: dict[str, list[tuple[int, float]]] = {}
-        best: dict[str, float] = {}
-        seen_units: set[str] = set()
-        for row, score in ranking.rows:
-            chunk = self.meta.chunks[row]
-            unit = self._unit_key(chunk)
-            if unit in seen_units:
-                continue
-            dense = ranking.den.get(row)
-            if dense is None and ranking.qvec is not None:
-                dense = self.dense_score(row, ranking.qvec)
-            if (dense or 0.0) < threshold:
-                continue
-            seen_units.add(unit)
-            rows = picked.setdefault(chunk.city, [])
-            best.setdefault(chunk.city, score)
-            if len(rows) < per_city:
-                rows.append((row, score))
-        groups = {c: CityGroup(c, self._hits(q, ranking, rows), best[c]) for c, rows in picked.items()}
-        ordered = sorted(groups.values(), key=lambda g: (-g.best_score, g.city))
-        return ordered, (time.perf_counter() - t0) * 1000
-
-    # ---- initiatives -----------------------------------------------------------------------
-
-    def initiative(self, initiative_id: str) -> Any:
-        ini = self.meta.initiatives.get(initiative_id)
-        if ini is None:
-            raise NotFound(f"no initiative {initiative_id!r}")
-        return ini
-
-    def initiative_text(self, initiative_id: str) -> str:
-        ini = self.initiative(initiative_id)
-        original = self.meta.texts[ini.document_id]
-        return "\n\n".join(original[s:e] for s, e in ini.spans)
-
-    def similar(self, initiative_id: str, k: int = 5) -> tuple[list[Hit], float]:
-        """Comparable initiatives in *other* cities: nearest to the mean of its chunk vectors."""
-        t0 = time.perf_counter()
-        if not 1 <= k <= 50:
-            raise InvalidQuery(f"k must be between 1 and 50, not {k}")
-        ini = self.initiative(initiative_id)
-        rows = [n for n, c in enumerate(self.meta.chunks) if c.initiative_id == initiative_id]
-        if not rows:
-            return [], (time.perf_counter() - t0) * 1000
-        vec = np.mean([self.dense.reconstruct(r) for r in rows], axis=0)
-        vec = (vec / (np.linalg.norm(vec) or 1.0)).astype(np.float32)
-        mask = self._chunk_city != ini.city
-        terms = self.query_terms(ini.title)
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        for row, score in self._dense(vec, k * 20, mask):
-            chunk = self.meta.chunks[row]
-            unit = self._unit_key(chunk)
-            if unit in seen or chunk.initiative_id is None:
-                continue
-            seen.add(unit)
-            hits.append(self.hit(row, score, score, None, terms))
-            if len(hits) >= k:
-                break
-        return hits, (time.perf_counter() - t0) * 1000

@@ -1,0 +1,95 @@
+"""Comparing cities and finding similar initiatives in other cities."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from index.results import COMPARE_POOL, CityGroup, Filters, Hit
+from reform_search.errors import InvalidQuery, NotFound
+
+
+class ComparisonMixin:
+    """compare / initiative / similar for :class:`index.searcher.Searcher`."""
+
+    meta: Any
+
+    def compare(self, query: str, per_city: int = 3, cities: tuple[str, ...] = (), filters: Filters | None = None,
+                min_dense: float | None = None) -> tuple[list[CityGroup], float]:
+        """Best `per_city` initiatives of each city, cities ordered by their best match.
+
+        A city whose best passage is weaker than `min_dense` (cosine) is left out rather
+        than padded with noise.
+        """
+        t0 = time.perf_counter()
+        filters = filters or Filters()
+        if cities:
+            filters = Filters(tuple(cities), filters.kind, filters.fiscal_year, filters.rating)
+        if not 1 <= per_city <= 20:
+            raise InvalidQuery(f"per_city must be between 1 and 20, not {per_city}")
+        threshold = self.settings.compare_min_dense if min_dense is None else min_dense
+        q = self.validate(query, COMPARE_POOL, "hybrid", filters)
+        ranking = self._rank(q, COMPARE_POOL, "hybrid", filters, collapse=True)
+        picked: dict[str, list[tuple[int, float]]] = {}
+        best: dict[str, float] = {}
+        seen_units: set[str] = set()
+        for row, score in ranking.rows:
+            chunk = self.meta.chunks[row]
+            unit = self._unit_key(chunk)
+            if unit in seen_units:
+                continue
+            dense = ranking.den.get(row)
+            if dense is None and ranking.qvec is not None:
+                dense = self.dense_score(row, ranking.qvec)
+            if (dense or 0.0) < threshold:
+                continue
+            seen_units.add(unit)
+            rows = picked.setdefault(chunk.city, [])
+            best.setdefault(chunk.city, score)
+            if len(rows) < per_city:
+                rows.append((row, score))
+        groups = {c: CityGroup(c, self._hits(q, ranking, rows), best[c]) for c, rows in picked.items()}
+        ordered = sorted(groups.values(), key=lambda g: (-g.best_score, g.city))
+        return ordered, (time.perf_counter() - t0) * 1000
+
+    # ---- initiatives -----------------------------------------------------------------------
+
+    def initiative(self, initiative_id: str) -> Any:
+        ini = self.meta.initiatives.get(initiative_id)
+        if ini is None:
+            raise NotFound(f"no initiative {initiative_id!r}")
+        return ini
+
+    def initiative_text(self, initiative_id: str) -> str:
+        ini = self.initiative(initiative_id)
+        original = self.meta.texts[ini.document_id]
+        return "\n\n".join(original[s:e] for s, e in ini.spans)
+
+    def similar(self, initiative_id: str, k: int = 5) -> tuple[list[Hit], float]:
+        """Comparable initiatives in *other* cities: nearest to the mean of its chunk vectors."""
+        t0 = time.perf_counter()
+        if not 1 <= k <= 50:
+            raise InvalidQuery(f"k must be between 1 and 50, not {k}")
+        ini = self.initiative(initiative_id)
+        rows = [n for n, c in enumerate(self.meta.chunks) if c.initiative_id == initiative_id]
+        if not rows:
+            return [], (time.perf_counter() - t0) * 1000
+        vec = np.mean([self.dense.reconstruct(r) for r in rows], axis=0)
+        vec = (vec / (np.linalg.norm(vec) or 1.0)).astype(np.float32)
+        mask = self._chunk_city != ini.city
+        terms = self.query_terms(ini.title)
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for row, score in self._dense(vec, k * 20, mask):
+            chunk = self.meta.chunks[row]
+            unit = self._unit_key(chunk)
+            if unit in seen or chunk.initiative_id is None:
+                continue
+            seen.add(unit)
+            hits.append(self.hit(row, score, score, None, terms))
+            if len(hits) >= k:
+                break
+        return hits, (time.perf_counter() - t0) * 1000
+

@@ -1,0 +1,100 @@
+"""What searches return: filters, hits, rankings, city groups (plain data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+MAX_QUERY_CHARS = 1000
+COMPARE_POOL = 60  # ranked rows a comparison picks each city's best initiatives from
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results; empty tuples mean no restriction."""
+
+    city: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    fiscal_year: tuple[int, ...] = ()
+    rating: tuple[str, ...] = ()
+
+    def active(self) -> bool:
+        return bool(self.city or self.kind or self.fiscal_year or self.rating)
+
+
+@dataclass
+class Hit:
+    """One result: a chunk with its document, initiative and exact source position."""
+
+    row: int
+    chunk_id: str
+    score: float
+    dense_score: float | None
+    lexical_score: float | None
+    city: str
+    document_id: str
+    document_title: str
+    kind: str
+    fiscal_year: list[int]
+    heading_path: list[str]
+    title: str
+    initiative: dict[str, Any] | None
+    section_id: str | None
+    text: str
+    search_text: str
+    highlights: list[tuple[int, int]]
+    source: dict[str, Any]
+    page: int | None = None  # pages of a paged (PDF) original, else None
+    page_end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chunk_id": self.chunk_id,
+            "score": round(self.score, 6),
+            "dense_score": None if self.dense_score is None else round(self.dense_score, 6),
+            "lexical_score": None if self.lexical_score is None else round(self.lexical_score, 6),
+            "city": self.city,
+            "document_id": self.document_id,
+            "document_title": self.document_title,
+            "kind": self.kind,
+            "fiscal_year": self.fiscal_year,
+            "heading_path": self.heading_path,
+            "title": self.title,
+            "initiative": self.initiative,
+            "section_id": self.section_id,
+            "text": self.text,
+            "search_text": self.search_text,
+            "highlights": [list(h) for h in self.highlights],
+            "source": self.source,
+            "page": self.page,
+            "page_end": self.page_end,
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    took_ms: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Ranking:
+    rows: list[tuple[int, float]]
+    lex: dict[int, float]
+    den: dict[int, float]
+    qvec: np.ndarray | None
+    timings: dict[str, float]
+
+
+@dataclass
+class CityGroup:
+    city: str
+    hits: list[Hit]
+    best_score: float
+

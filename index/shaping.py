@@ -1,0 +1,81 @@
+"""Turning ranked rows into hits: highlights, line and page positions, initiative summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.highlight import highlight_spans, line_numbers
+from index.results import Hit
+from ingest.normalize import fold
+
+
+class ShapingMixin:
+    """Hit shaping for :class:`index.searcher.Searcher` (uses its meta, tokenizer and vectors)."""
+
+    meta: Any
+    tokenizer: Any
+
+    def query_terms(self, query: str) -> list[str]:
+        """Folded content words of the query, for highlighting (single kana dropped)."""
+        terms = []
+        folded = fold(query)
+        for _s, _e, _tok in self.tokenizer.spans(folded):
+            surface = folded[_s:_e].lower()
+            if len(surface) >= 2 or (surface and ord(surface[0]) >= 0x4E00):
+                terms.append(surface)
+        return sorted(set(terms), key=lambda t: (-len(t), t))
+
+    def initiative_summary(self, initiative_id: str | None) -> dict[str, Any] | None:
+        ini = self.meta.initiatives.get(initiative_id or "")
+        if ini is None:
+            return None
+        return {
+            "id": ini.id,
+            "number": ini.number,
+            "title": ini.title,
+            "department": ini.department,
+            "ratings": [{"year": r.year, "value": r.value, "label": r.label} for r in ini.ratings],
+            "status": ini.status,
+            "repeat_of": ini.repeat_of,
+        }
+
+    def hit(self, row: int, score: float, dense_score: float | None, lexical_score: float | None,
+            terms: list[str]) -> Hit:
+        chunk = self.meta.chunks[row]
+        doc = self.meta.documents[chunk.document_id]
+        original = self.meta.texts[chunk.document_id]
+        text = original[chunk.char_start : chunk.char_end]
+        line_start, line_end = line_numbers(original, chunk.char_start, chunk.char_end)
+        return Hit(
+            row=row,
+            chunk_id=chunk.id,
+            score=score,
+            dense_score=dense_score,
+            lexical_score=lexical_score,
+            city=chunk.city,
+            document_id=chunk.document_id,
+            document_title=doc["title"],
+            kind=doc["kind"],
+            fiscal_year=list(doc["fiscal_years"]),
+            heading_path=list(chunk.heading_path),
+            title=chunk.title,
+            initiative=self.initiative_summary(chunk.initiative_id),
+            section_id=chunk.section_id,
+            text=text,
+            search_text=chunk.text,
+            highlights=highlight_spans(text, terms, self._mapped(row)),
+            source={
+                "file": doc["file"],
+                "char_start": chunk.char_start,
+                "char_end": chunk.char_end,
+                "line_start": line_start,
+                "line_end": line_end,
+                "page": chunk.page,
+                "page_end": chunk.page_end,
+            },
+            page=chunk.page,
+            page_end=chunk.page_end,
+        )
+
+    # ---- comparison ----------------------------------------------------------------------
+
