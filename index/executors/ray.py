@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import pickle
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -139,11 +140,13 @@ class RayExecutor:
                   for s in range(0, total, size)]
         workers = max(1, min(self.workers, len(blocks)))
         self.say(f"embedding {total} chunks on Ray: {len(blocks)} blocks, {workers} actors")
-        ds = ray.data.from_arrow(blocks).map_batches(
-            Embedder, fn_constructor_kwargs={"settings": self._model_settings(), "threads": 1},
-            batch_size=None, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
-            max_restarts=RETRIES, max_task_retries=RETRIES,
-        )
+        with warnings.catch_warnings():  # retry limits are still passed as remote args in Ray 2.60
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ds = ray.data.from_arrow(blocks).map_batches(
+                Embedder, fn_constructor_kwargs={"settings": self._model_settings(), "threads": 1},
+                batch_size=None, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=workers),
+                num_cpus=1, max_restarts=RETRIES, max_task_retries=RETRIES,
+            )
         out: np.ndarray | None = None
         done = 0
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0):
@@ -172,10 +175,12 @@ class RayExecutor:
         if not metas:
             return result
         items = [{"n": n, "meta": pickle.dumps(m)} for n, m in enumerate(metas)]
-        ds = ray.data.from_items(items, override_num_blocks=len(items)).map(
-            _ingest_row, fn_kwargs={"corpus_dir": str(corpus_dir), "params": pickle.dumps(params)},
-            num_cpus=1, max_retries=RETRIES,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ds = ray.data.from_items(items, override_num_blocks=len(items)).map(
+                _ingest_row, fn_kwargs={"corpus_dir": str(corpus_dir), "params": pickle.dumps(params)},
+                num_cpus=1, max_retries=RETRIES,
+            )
         rows = sorted(ds.iter_rows(), key=lambda r: r["n"])
         for row in rows:
             n, meta = int(row["n"]), metas[int(row["n"])]
