@@ -67,6 +67,7 @@ def make_scale_index(vectors: np.ndarray, kind: str, nprobe: int | None = None) 
         index.own_fields = True
         quantizer.this.disown()
         index.cp.max_points_per_centroid = TRAIN_PER_CELL
+        index.cp.niter = 10
         index.train(_train_sample(vectors, nlist * TRAIN_PER_CELL))
         index.nprobe = nprobe or max(1, int(nlist * IVF_PROBE_SHARE))
         desc = f"IVF{nlist},{'SQ8' if kind == 'ivf_sq8' else f'PQ{PQ_BYTES}'}(nprobe={index.nprobe})"
