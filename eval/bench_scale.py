@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("flat", "hnsw_flat", "hnsw_sq8", "ivf_sq8", "ivf_pq")
+KINDS = ("flat", "hnsw_sq8", "ivf_sq8", "ivf_pq", "hnsw_flat")
 K = 10
 FETCH = 50
 

@@ -31,8 +31,10 @@ TRAIN_PER_CELL = 64
 
 
 def nlist_for(n: int) -> int:
-    """Inverted lists for `n` vectors: about 4·sqrt(n), a power of two, 64..65536."""
-    return int(min(65536, max(64, 2 ** round(math.log2(4 * math.sqrt(max(n, 1)))))))
+    """Inverted lists for `n` vectors: about 4·sqrt(n), a power of two, 64..65536, and at
+    least 39 training points per list (fewer lists for tiny corpora)."""
+    nlist = int(min(65536, max(64, 2 ** round(math.log2(4 * math.sqrt(max(n, 1)))))))
+    return max(1, min(nlist, n // 39))
 
 
 def _train_sample(vectors: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
