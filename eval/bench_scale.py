@@ -95,10 +95,10 @@ def search_settings(kind: str, index: Any) -> list[tuple[str, Any]]:
 
     if kind.startswith("ivf"):
         ivf = faiss.extract_index_ivf(index)
-        probes = sorted({p for p in (16, 32, 64, 128, 256, ivf.nprobe) if p <= ivf.nlist})
+        probes = sorted({p for p in (32, 64, 128, 256, 512, 1024, ivf.nprobe) if p <= ivf.nlist // 2})
         return [(f"nprobe={p}", lambda p=p: setattr(ivf, "nprobe", p)) for p in probes]
     if kind.startswith("hnsw"):
-        return [(f"efSearch={e}", lambda e=e: setattr(index.hnsw, "efSearch", e)) for e in (64, 128, 256)]
+        return [(f"efSearch={e}", lambda e=e: setattr(index.hnsw, "efSearch", e)) for e in (64, 128, 256, 512)]
     return [("exact", lambda: None)]
 
 
