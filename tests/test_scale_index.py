@@ -52,3 +52,15 @@ def test_compressed_snapshot_serves_filters_and_reuses_vectors(kind: str, tmp_pa
     assert hits and all(h.city == city for h in hits)
     again = publish(load_records(s.records_dir), s, encoder=encoder)
     assert again.manifest["counts"]["embedded"] == 0 and again.manifest["counts"]["reused_vectors"] == again.chunks
+
+
+def test_settings_refuse_unknown_executor_and_scale_index():
+    from pydantic import ValidationError
+
+    from reform_search.settings import Settings
+
+    assert Settings().executor == "local" and Settings().ray_address is None
+    with pytest.raises(ValidationError, match="executor"):
+        Settings(executor="spark")
+    with pytest.raises(ValidationError, match="scale_index"):
+        Settings(scale_index="lsh")
