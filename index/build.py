@@ -106,8 +106,11 @@ def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, 
     vectors = stored_vectors(previous, index)
     if index.ntotal != len(meta.chunks) or len(vectors) != len(meta.chunks):
         return {}
-    return {context_text(c, model["embed_context"]): np.asarray(vectors[n], np.float32)
-            for n, c in enumerate(meta.chunks)}
+    try:
+        return {context_text(c, model["embed_context"]): np.asarray(vectors[n], np.float32)
+                for n, c in enumerate(meta.chunks)}
+    except RuntimeError:  # a compressed index without its vectors file: embed everything
+        return {}
 
 
 def build_index(records: Records, settings: Settings, out_dir: Path, progress: Progress | None = None,

@@ -76,6 +76,8 @@ def make_scale_index(vectors: np.ndarray, kind: str, nprobe: int | None = None) 
         desc = f"IVF{nlist},{'SQ8' if kind == 'ivf_sq8' else f'PQ{PQ_BYTES}'}(nprobe={index.nprobe})"
     for start in range(0, n, 100_000):
         index.add(vectors[start:start + 100_000])
+    if kind != "hnsw_sq8":
+        index.make_direct_map()  # reconstruct(row): the searcher's dense scores and `similar`
     return index, desc
 
 

@@ -50,6 +50,10 @@ def test_compressed_snapshot_serves_filters_and_reuses_vectors(kind: str, tmp_pa
     city = scaled.cities[0]
     hits = scaled.search("取組", k=5, mode="dense", filters=Filters(city=(city,))).hits
     assert hits and all(h.city == city for h in hits)
+    hybrid = scaled.search("RPAの導入", k=5).hits  # dense scores of lexical-only hits: reconstruct(row)
+    assert hybrid and all(h.dense_score is not None for h in hybrid)
+    ini = next(iter(scaled.meta.initiatives))
+    scaled.similar(ini, k=3)  # the mean of an initiative's reconstructed vectors
     again = publish(load_records(s.records_dir), s, encoder=encoder)
     assert again.manifest["counts"]["embedded"] == 0 and again.manifest["counts"]["reused_vectors"] == again.chunks
 
