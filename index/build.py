@@ -45,11 +45,17 @@ def corpus_hash(documents: list[dict[str, Any]]) -> str:
     return h.hexdigest()
 
 
-def make_faiss(vectors: np.ndarray, ann_threshold: int) -> tuple[Any, str]:
-    """Exact inner product for small corpora, HNSW above the threshold."""
+def make_faiss(vectors: np.ndarray, ann_threshold: int, scale_threshold: int | None = None,
+               scale_index: str = "hnsw_sq8") -> tuple[Any, str]:
+    """Exact inner product for small corpora, HNSW above `ann_threshold`, a compressed
+    index (index.scale) above `scale_threshold`."""
     import faiss
 
     n, dim = vectors.shape
+    if scale_threshold is not None and n > scale_threshold:
+        from index.scale import make_scale_index
+
+        return make_scale_index(vectors, scale_index)
     if n > ann_threshold:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
@@ -83,6 +89,7 @@ def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, 
     """Vectors of the previous snapshot keyed by embedded text, if it used the same model setup."""
     import faiss
 
+    from index.scale import stored_vectors
     from index.store import read_manifest, read_meta
 
     if previous is None or not (previous / MANIFEST).is_file():
@@ -96,19 +103,25 @@ def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, 
         index = faiss.read_index(str(previous / FAISS_FILE))
     except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
         return {}  # an unreadable previous snapshot just means embedding everything
-    if index.ntotal != len(meta.chunks):
+    vectors = stored_vectors(previous, index)
+    if index.ntotal != len(meta.chunks) or len(vectors) != len(meta.chunks):
         return {}
-    return {context_text(c, model["embed_context"]): index.reconstruct(n) for n, c in enumerate(meta.chunks)}
+    try:
+        return {context_text(c, model["embed_context"]): np.asarray(vectors[n], np.float32)
+                for n, c in enumerate(meta.chunks)}
+    except RuntimeError:  # a compressed index without its vectors file: embed everything
+        return {}
 
 
 def build_index(records: Records, settings: Settings, out_dir: Path, progress: Progress | None = None,
-                encoder: Any = None, previous: Path | None = None,
+                encoder: Any = None, previous: Path | None = None, executor: Any = None,
                 embed_progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Write every part of the index for `records` into the new directory `out_dir`.
 
     Chunks whose embedded text is unchanged since the `previous` snapshot (same model,
     prompt, dtype) reuse its vectors, so adding one document embeds only that document.
     `embed_progress(done, total)` counts the chunks to embed: (0, total) first, then per group.
+    The rest are embedded by `executor` (index.executors; default: in this process).
     """
     import faiss
 
@@ -166,15 +179,22 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
         if text in cached:
             vectors[n] = cached[text]
     if todo:
-        fresh = encoder.encode_documents([texts[n] for n in todo], batch_size=settings.encode_batch_size,
-                                         progress=on_batch)
+        if executor is None:
+            fresh = encoder.encode_documents([texts[n] for n in todo], batch_size=settings.encode_batch_size,
+                                             progress=on_batch)
+        else:
+            fresh = executor.embed([texts[n] for n in todo], progress=on_batch)
         vectors[todo] = fresh
     timings["embed"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    index, faiss_kind = make_faiss(vectors, settings.ann_threshold)
+    index, faiss_kind = make_faiss(vectors, settings.ann_threshold, settings.scale_threshold, settings.scale_index)
     out_dir.mkdir(parents=True, exist_ok=True)
     faiss.write_index(index, str(out_dir / FAISS_FILE))
+    if len(chunks) > settings.scale_threshold:
+        from index.scale import save_vectors
+
+        save_vectors(out_dir, vectors)
     bm25.save(str(out_dir / BM25_DIR), show_progress=False)
     write_meta(out_dir / META_DB, records.documents, records.texts, records.initiatives, records.sections, chunks)
     manifest = {
@@ -185,6 +205,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "method": "lucene",
                  "lexical_context": settings.lexical_context, "vocabulary": len(bm25.vocab_dict)},
         "faiss": {"type": faiss_kind, "ntotal": int(index.ntotal)},
+        "build": {"executor": getattr(executor, "name", "local")},
         "corpus_hash": corpus_hash(records.documents),
         "documents": {d["id"]: d["sha256"] for d in records.documents},
         "counts": {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from index.build import BuildReport, build_index
@@ -32,11 +33,27 @@ def validate_snapshot(path: Any, settings: Settings, encoder: Any) -> Any:
     return searcher
 
 
+@contextmanager
+def build_executor(settings: Settings, given: Any, progress: Callable[[str], None] | None) -> Iterator[Any]:
+    """`given`, else the executor `settings.executor` names (None: embed in this process)."""
+    if given is not None or settings.executor == "local":
+        yield given
+        return
+    from index.executors import open_executor
+
+    with open_executor(settings, progress=progress) as ex:
+        yield ex
+
+
 def publish(records: Records, settings: Settings, progress: Callable[[str], None] | None = None,
-            encoder: Any = None, embed_progress: Callable[[int, int], None] | None = None) -> BuildReport:
+            encoder: Any = None, executor: Any = None,
+            embed_progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Build a new snapshot beside the served one, validate it, then switch CURRENT to it.
 
-    `embed_progress(done, total)` reports the chunks being embedded (see build_index)."""
+    Embedding runs on `executor` (default: the one `settings.executor` names); everything
+    from the vectors on (FAISS, BM25, validation, the swap) is the same for every executor.
+    `embed_progress(done, total)` reports the chunks being embedded (see build_index).
+    """
     from index.model import load_encoder, resolve_model
 
     say = progress or (lambda _m: None)
@@ -48,8 +65,9 @@ def publish(records: Records, settings: Settings, progress: Callable[[str], None
             encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
         staging = store.staging_dir()
         try:
-            report = build_index(records, settings, staging, progress, encoder, previous=store.current(),
-                                 embed_progress=embed_progress)
+            with build_executor(settings, executor, progress) as ex:
+                report = build_index(records, settings, staging, progress, encoder, previous=store.current(),
+                                     executor=ex, embed_progress=embed_progress)
             validate_snapshot(staging, settings, encoder)
             snapshot = store.commit(staging)
         except BaseException:

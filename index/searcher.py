@@ -194,12 +194,14 @@ class Searcher(ShapingMixin, ComparisonMixin):
     def _dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         import faiss
 
+        from index.scale import search_params
+
         params = None
         if mask is not None:
             allowed = np.flatnonzero(mask).astype(np.int64)
             if allowed.size == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            params = search_params(self.dense, faiss.IDSelectorBatch(allowed))  # IVF needs its own type
         n = min(n, self.dense.ntotal)
         scores, ids = self.dense.search(qvec.reshape(1, -1).astype(np.float32), n, params=params)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]

@@ -73,27 +73,36 @@ def run_ingest(corpus_dir: Path, params: ChunkParams, progress: Progress | None 
     metas = load_manifest(corpus_dir)
     result = IngestResult(documents=[])
     for n, meta in enumerate(metas, 1):
-        try:
-            source = read_source_document(corpus_dir, meta)
-        except DocumentError as e:
-            result.errors.append(str(e))
-            say(f"[{n}/{len(metas)}] {meta.id}: SKIPPED — {e.reason} ({e.path})")
-            continue
         t1 = time.perf_counter()
-        try:
-            doc = ingest_document(meta, source.text, params)
-            doc.format, doc.pages = source.format, source.pages
-        except Exception as e:  # one unparseable document must not stop the others
-            result.errors.append(f"{corpus_dir / meta.file}: parser {meta.parser or 'generic'!r} failed: {e!r}")
-            say(f"[{n}/{len(metas)}] {meta.id}: FAILED — {e!r}")
+        doc, error, note = ingest_file(corpus_dir, meta, params)
+        if doc is None:
+            result.errors.append(error)
+            say(f"[{n}/{len(metas)}] {meta.id}: {note}")
             continue
         result.documents.append(doc)
-        say(
-            f"[{n}/{len(metas)}] {meta.id} ({meta.city}): {len(doc.initiatives)} initiatives, "
-            f"{len(doc.sections)} sections, {len(doc.chunks)} chunks in {time.perf_counter() - t1:.2f}s"
-        )
+        say(f"[{n}/{len(metas)}] {doc_summary(doc)} in {time.perf_counter() - t1:.2f}s")
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def ingest_file(corpus_dir: Path, meta: DocumentMeta,
+                params: ChunkParams) -> tuple[DocumentRecords | None, str, str]:
+    """Read and ingest one manifest document: (records, "", "") or (None, error, short note)."""
+    try:
+        source = read_source_document(corpus_dir, meta)
+    except DocumentError as e:
+        return None, str(e), f"SKIPPED — {e.reason} ({e.path})"
+    try:
+        doc = ingest_document(meta, source.text, params)
+        doc.format, doc.pages = source.format, source.pages
+    except Exception as e:  # one unparseable document must not stop the others
+        return None, f"{corpus_dir / meta.file}: parser {meta.parser or 'generic'!r} failed: {e!r}", f"FAILED — {e!r}"
+    return doc, "", ""
+
+
+def doc_summary(doc: DocumentRecords) -> str:
+    return (f"{doc.meta.id} ({doc.meta.city}): {len(doc.initiatives)} initiatives, "
+            f"{len(doc.sections)} sections, {len(doc.chunks)} chunks")
 
 
 def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

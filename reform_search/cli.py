@@ -18,7 +18,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     params = ChunkParams(settings.chunk_target_chars, settings.chunk_max_chars, settings.chunk_overlap_chars)
     _err(f"ingesting {settings.corpus_dir}")
-    result = run_ingest(settings.corpus_dir, params, progress=_err)
+    if settings.executor == "ray":  # one Ray task per document
+        from index.executors import open_executor
+
+        with open_executor(settings, progress=_err) as executor:
+            result = executor.ingest(settings.corpus_dir, params, progress=_err)
+    else:
+        result = run_ingest(settings.corpus_dir, params, progress=_err)
     write_records(result, settings.records_dir)
     n_init = sum(len(d.initiatives) for d in result.documents)
     n_chunks = sum(len(d.chunks) for d in result.documents)

@@ -71,6 +71,19 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"
     )
 
+    scale_threshold: int = Field(
+        default=500_000, ge=1, description="Above this many chunks FAISS uses the compressed scale index (make bench-scale)"
+    )
+    scale_index: Literal["hnsw_sq8", "ivf_sq8", "ivf_pq"] = Field(
+        default="ivf_sq8", description="Compressed index above scale_threshold: IVF-SQ8, recall@10 0.960 at 1M (make bench-scale)"
+    )
+
+    executor: Literal["local", "ray"] = Field(default="local", description="Where ingest and embedding run")
+    ray_address: str | None = Field(default=None, description="Ray cluster to join; unset = a local Ray for the build")
+    ray_workers: int | None = Field(default=None, ge=1, le=4096, description="Embedding actors; unset = one per cluster CPU")
+    ray_num_cpus: int | None = Field(default=None, ge=1, le=4096, description="CPUs of the local Ray; unset = all")
+    ray_block_chunks: int = Field(default=256, ge=8, le=100_000, description="Chunks per Ray Data block (one actor call)")
+
     snapshot_keep: int = Field(default=3, ge=2, le=100, description="Index snapshots kept (current and previous always)")
     admin_key: str | None = Field(default=None, description="If set, required (X-Admin-Key) by /admin endpoints")
     host: str = "127.0.0.1"
