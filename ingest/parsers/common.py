@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ingest.normalize import MappedText, compact
 from ingest.records import Initiative
+from ingest.structure.numbering import circled_value as circled_to_int  # noqa: F401 - parsers import it from here
+from ingest.structure.textlines import Line, lines_of, to_original  # noqa: F401 - parsers import them from here
 
 CIRCLED = "[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]"  # regex class of ①..⑳ ㉑..㊿
 _ERA_BASE = {"令和": 2018, "平成": 1988, "R": 2018, "H": 1988}
@@ -22,47 +23,6 @@ def era_to_year(text: str) -> int | None:
         return None
     n = 1 if m.group(2) == "元" else int(m.group(2))
     return _ERA_BASE[m.group(1)] + n
-
-
-def circled_to_int(ch: str) -> int | None:
-    """① → 1 … ⑳ → 20, ㉑ → 21 … ㊿ → 50; None for anything else."""
-    o = ord(ch)
-    if 0x2460 <= o <= 0x2473:
-        return o - 0x2460 + 1
-    if 0x3251 <= o <= 0x325F:
-        return o - 0x3251 + 21
-    if 0x32B1 <= o <= 0x32BF:
-        return o - 0x32B1 + 36
-    return None
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of the cleaned text, with its [start, end) in cleaned coordinates."""
-
-    no: int
-    text: str
-    start: int
-    end: int
-
-
-def lines_of(clean: MappedText) -> list[Line]:
-    """The cleaned text split into lines, keeping cleaned-text offsets."""
-    out: list[Line] = []
-    pos = 0
-    for no, text in enumerate(clean.text.split("\n")):
-        out.append(Line(no, text, pos, pos + len(text)))
-        pos += len(text) + 1
-    return out
-
-
-def to_original(clean: MappedText, start: int, end: int) -> tuple[int, int]:
-    """Original-text span of cleaned range [start, end), trimmed of surrounding blanks."""
-    while start < end and clean.text[start].isspace():
-        start += 1
-    while end > start and clean.text[end - 1].isspace():
-        end -= 1
-    return clean.original_span(start, end)
 
 
 def line_runs(indexes: set[int] | list[int], lines: list[Line], clean: MappedText) -> list[tuple[int, int]]:
