@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,13 @@ CORPUS = FIXTURES / "corpus"
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for tests: fixture corpus, private data dir, the shared model cache."""
     return Settings(corpus_dir=overrides.pop("corpus_dir", CORPUS), data_dir=data_dir, **overrides)
+
+
+def private_copy(root: Path, fixture_settings: Settings, **overrides: Any) -> Settings:
+    """Settings over a copy of the fixture corpus and a data dir starting with a copy of its snapshot."""
+    shutil.copytree(CORPUS, root / "corpus")
+    shutil.copytree(fixture_settings.data_dir, root / "data")
+    return make_settings(root / "data", corpus_dir=root / "corpus", **overrides)
 
 
 @pytest.fixture(scope="session")

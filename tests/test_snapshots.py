@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from ingest.corpus import add_document, load_manifest
 from ingest.pipeline import load_records, run_ingest, write_records
 from reform_search.errors import CorpusError, DocumentError, IndexError_
 from search_api.app import create_app
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import private_copy
 
 EXTRA = "1. 窓口改革\n書かない窓口を導入し、証明書の申請書記入を不要にした。来庁者の待ち時間は平均12分短縮した。\n"
 
@@ -31,11 +30,7 @@ EXTRA = "1. 窓口改革\n書かない窓口を導入し、証明書の申請書
 @pytest.fixture()
 def workspace(tmp_path: Path, fixture_settings: Any, built_index: Path) -> Any:
     """A private corpus copy and a data dir that starts with a copy of the fixture snapshot."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    data = tmp_path / "data"
-    shutil.copytree(fixture_settings.data_dir, data)
-    return make_settings(data, corpus_dir=corpus, snapshot_keep=2)
+    return private_copy(tmp_path, fixture_settings, snapshot_keep=2)
 
 
 def _ingest(settings: Any) -> Any:

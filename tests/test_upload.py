@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from index.intake import intake_lock
 from index.searcher import Searcher
 from index.snapshots import SnapshotStore
 from search_api.app import create_app
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import private_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 NEW_CITY = "架空市"
@@ -33,11 +32,7 @@ KEY = {"X-Admin-Key": "adm"}
 @pytest.fixture()
 def workspace(tmp_path: Path, fixture_settings: Any, built_index: Path) -> Any:
     """A private corpus copy and a data dir starting with a copy of the fixture snapshot."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    data = tmp_path / "data"
-    shutil.copytree(fixture_settings.data_dir, data)
-    return make_settings(data, corpus_dir=corpus, snapshot_keep=2, admin_key="adm")
+    return private_copy(tmp_path, fixture_settings, snapshot_keep=2, admin_key="adm")
 
 
 @pytest.fixture()

@@ -4,7 +4,6 @@ choose a file on /upload, watch the job, then find the new document in a search.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ from typing import Any
 import pytest
 
 from eval.bench_api import server
-from tests.conftest import CORPUS
-from tests.test_browser import ARGS, CHROMIUM, open_page, shot
+from tests.conftest import private_copy
+from tests.test_browser import CHROMIUM, browser, offsite, page, shot  # noqa: F401 - fixtures
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -25,10 +24,8 @@ MEMO = ("1. 公用車の削減\n公用車を15台削減し、カーシェアリ�
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory, fixture_settings: Any, built_index: Path) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("upload-browser")
-    shutil.copytree(CORPUS, root / "corpus")
-    shutil.copytree(fixture_settings.data_dir, root / "data")
-    return {"corpus": root / "corpus", "data": root / "data"}
+    s = private_copy(tmp_path_factory.mktemp("upload-browser"), fixture_settings)
+    return {"corpus": s.corpus_dir, "data": s.data_dir}
 
 
 @pytest.fixture(scope="module")
@@ -37,23 +34,6 @@ def base_url(workspace: dict[str, Path]) -> Iterator[str]:
            "REFORM_SEARCH_ADMIN_KEY": ADMIN_KEY, "REFORM_SEARCH_SNAPSHOT_KEEP": "2"}
     with server(env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser: Any, base_url: str) -> Iterator[Any]:
-    offsite: list[str] = []
-    pg = open_page(browser, base_url, offsite)
-    yield pg
-    pg.context.close()
-    assert not offsite, f"the upload page requested outside resources: {offsite}"
 
 
 def fill_form(page: Any, name: str, data: bytes, mime: str, *, title: str, year: str = "2025",
