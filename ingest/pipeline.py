@@ -75,14 +75,20 @@ def run_ingest(corpus_dir: Path, params: ChunkParams, progress: Progress | None 
     for n, meta in enumerate(metas, 1):
         t1 = time.perf_counter()
         doc, error, note = ingest_file(corpus_dir, meta, params)
-        if doc is None:
-            result.errors.append(error)
-            say(f"[{n}/{len(metas)}] {meta.id}: {note}")
-            continue
-        result.documents.append(doc)
-        say(f"[{n}/{len(metas)}] {doc_summary(doc)} in {time.perf_counter() - t1:.2f}s")
+        add_outcome(result, say, f"[{n}/{len(metas)}]", meta, doc, error, note, time.perf_counter() - t1)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def add_outcome(result: IngestResult, say: Progress, step: str, meta: DocumentMeta, doc: DocumentRecords | None,
+                error: str, note: str, seconds: float, where: str = "") -> None:
+    """Record what :func:`ingest_file` gave for one document (records or an error) and report it."""
+    if doc is None:
+        result.errors.append(error)
+        say(f"{step} {meta.id}: {note}")
+        return
+    result.documents.append(doc)
+    say(f"{step} {doc_summary(doc)} in {seconds:.2f}s{where}")
 
 
 def ingest_file(corpus_dir: Path, meta: DocumentMeta,

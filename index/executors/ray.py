@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ingest.chunking import ChunkParams
-from ingest.pipeline import IngestResult, doc_summary, ingest_file
+from ingest.pipeline import IngestResult, add_outcome, ingest_file
 from reform_search.settings import REPO_ROOT, Settings
 
 #: Test hook: a path; the first actor call that finds no file there creates it and kills its process.
@@ -183,13 +183,8 @@ class RayExecutor:
             )
         rows = sorted(ds.iter_rows(), key=lambda r: r["n"])
         for row in rows:
-            n, meta = int(row["n"]), metas[int(row["n"])]
-            doc = pickle.loads(row["doc"])
-            if doc is None:
-                result.errors.append(str(row["error"]))
-                say(f"[{n + 1}/{len(metas)}] {meta.id}: {row['note']}")
-                continue
-            result.documents.append(doc)
-            say(f"[{n + 1}/{len(metas)}] {doc_summary(doc)} in {float(row['seconds']):.2f}s (Ray task)")
+            n = int(row["n"])
+            add_outcome(result, say, f"[{n + 1}/{len(metas)}]", metas[n], pickle.loads(row["doc"]), str(row["error"]),
+                        str(row["note"]), float(row["seconds"]), " (Ray task)")
         result.seconds = time.perf_counter() - t0
         return result
