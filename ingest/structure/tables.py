@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.structure.fields import DEPT_LABELS, RATING_LABELS, TEXT_LABELS, era_year
+from ingest.structure.fields import DEPT_LABELS, RATING_LABELS, TEXT_LABELS, era_year, is_grade, looks_like_department
 
 _SPLIT = re.compile(r"\s*[|｜]\s*|\t+")
 NUMBER_HEADERS = ("No", "NO", "no", "№", "番号", "項目番号", "取組番号", "通し番号", "整理番号")
@@ -135,8 +135,6 @@ def _kind(h: str) -> str:
 
 
 def _fits(kind: str, line: str) -> bool:
-    from ingest.structure.fields import is_grade, looks_like_department
-
     if kind == "rating":
         return is_grade(line)
     if kind == "dept":
@@ -199,7 +197,5 @@ def _assign(kinds: list[str], lines: list[str]) -> tuple[str, ...]:
                 break
             taken.append(line)
             pos += 1
-            if kind == "text" and nxt is not None and nxt != "text":
-                continue
-        cells[c] = ("" if kind != "text" else " ").join(taken) if kind != "title" else "".join(taken)
+        cells[c] = (" " if kind == "text" else "").join(taken)
     return tuple(cells)
