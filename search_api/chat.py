@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from index.generate import generated_answer
 from index.qa import Answer
 from ingest.paging import page_label
+from reform_search import limits
 from search_api.deps import ApiError, SearcherDep
 from search_api.schemas import ChatRequest
 
@@ -74,8 +75,9 @@ async def chat_completions(body: ChatRequest, searcher: SearcherDep) -> Any:
     if not users:
         raise ApiError(422, "validation_error", "messages must contain a non-empty user message")
     question = _text(users[-1].content).strip()
-    if len(question) > 1000:
-        raise ApiError(422, "validation_error", f"the user message is {len(question)} characters; the limit is 1000")
+    if len(question) > limits.QUERY_MAX_CHARS:
+        raise ApiError(422, "validation_error",
+                       f"the user message is {len(question)} characters; the limit is {limits.QUERY_MAX_CHARS}")
     answer = await run_in_threadpool(generated_answer, searcher, question)
     content = to_markdown(answer)
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"

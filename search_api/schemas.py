@@ -1,59 +1,64 @@
-"""Public API schemas: one per direction (requests in, responses out)."""
+"""Public API schemas: one per direction (requests in, responses out). Limits come from reform_search.limits."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-MAX_QUERY = 1000
+from reform_search import limits
+
+MAX_QUERY = limits.QUERY_MAX_CHARS
 
 
-def _not_blank(v: str) -> str:
-    if not v.strip():
+def refuse_blank(v: Any) -> Any:
+    """A clear message for a blank text (the NON_BLANK pattern would say the same less readably)."""
+    if isinstance(v, str) and not v.strip():
         raise ValueError("must not be empty or whitespace")
-    return v.strip()
+    return v
+
+
+# A query or question: 1..QUERY_MAX_CHARS characters, not blank (declared as minLength/maxLength/pattern),
+# passed on without surrounding whitespace.
+QueryText = Annotated[str, Field(min_length=1, max_length=limits.QUERY_MAX_CHARS, pattern=limits.NON_BLANK),
+                      BeforeValidator(refuse_blank), AfterValidator(str.strip)]
 
 
 class FiltersIn(BaseModel):
+    """Values are checked against the served index; its OpenAPI document lists them as enums."""
+
     model_config = ConfigDict(extra="forbid")
 
-    city: list[str] = Field(default_factory=list, max_length=50)
-    kind: list[str] = Field(default_factory=list, max_length=20)
-    fiscal_year: list[int] = Field(default_factory=list, max_length=50)
-    rating: list[str] = Field(default_factory=list, max_length=20)
+    city: list[str] = Field(default_factory=list, max_length=limits.CITIES_MAX)
+    kind: list[str] = Field(default_factory=list, max_length=limits.KINDS_MAX)
+    fiscal_year: list[int] = Field(default_factory=list, max_length=limits.YEARS_MAX)
+    rating: list[str] = Field(default_factory=list, max_length=limits.RATINGS_MAX)
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(max_length=MAX_QUERY, examples=["RPAの導入"])
-    k: int = Field(default=10, ge=1, le=100)
+    query: QueryText = Field(examples=["RPAの導入"])
+    k: int = Field(default=limits.SEARCH_K_DEFAULT, ge=1, le=limits.SEARCH_K_MAX)
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     filters: FiltersIn = Field(default_factory=FiltersIn)
-
-    _q = field_validator("query")(_not_blank)
 
 
 class CompareRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(max_length=MAX_QUERY, examples=["ペーパーレス化の取組"])
-    per_city: int = Field(default=3, ge=1, le=20)
-    cities: list[str] | None = Field(default=None, max_length=50)
+    query: QueryText = Field(examples=["ペーパーレス化の取組"])
+    per_city: int = Field(default=limits.PER_CITY_DEFAULT, ge=1, le=limits.PER_CITY_MAX)
+    cities: list[str] | None = Field(default=None, max_length=limits.CITIES_MAX)
     filters: FiltersIn = Field(default_factory=FiltersIn)
-
-    _q = field_validator("query")(_not_blank)
 
 
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(max_length=MAX_QUERY, examples=["RPAの導入でどれくらいの時間が削減されたか"])
-    k: int = Field(default=8, ge=1, le=50)
+    question: QueryText = Field(examples=["RPAの導入でどれくらいの時間が削減されたか"])
+    k: int = Field(default=limits.ANSWER_K_DEFAULT, ge=1, le=limits.ANSWER_K_MAX)
     filters: FiltersIn = Field(default_factory=FiltersIn)
-
-    _q = field_validator("question")(_not_blank)
 
 
 class RatingOut(BaseModel):
@@ -196,5 +201,5 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = "reform-search"
-    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=limits.CHAT_MESSAGES_MAX)
     stream: bool = False
