@@ -26,7 +26,8 @@ class ComparisonMixin:
         """
         t0 = time.perf_counter()
         filters = filters or Filters()
-        if cities:
+        if cities:  # they replace filters.city, whose values must still be known ones
+            self.validate(query, COMPARE_POOL, "hybrid", filters)
             filters = Filters(tuple(cities), filters.kind, filters.fiscal_year, filters.rating)
         if not 1 <= per_city <= PER_CITY_MAX:
             raise InvalidQuery(f"per_city must be between 1 and {PER_CITY_MAX}, not {per_city}")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 FILTERS = ("city", "kind", "fiscal_year", "rating")
 
@@ -51,6 +52,33 @@ def with_corpus_values(doc: dict[str, Any], values: dict[str, list[Any]]) -> dic
     return out
 
 
+def _routes(routes: list[Any]) -> list[Any]:
+    """Every route, also those of included routers."""
+    out = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out.extend(_routes(inner.routes) if inner is not None else [route])
+    return out
+
+
+def with_pages(doc: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
+    """A copy of `doc` that also lists the HTML pages at paths of the JSON API (GET /compare next to
+    POST /compare), so that the document names every method a 405's Allow header names."""
+    out = copy.deepcopy(doc)
+    for route in _routes(routes):
+        ops = out.get("paths", {}).get(getattr(route, "path_format", ""))
+        if ops is None or not isinstance(route, APIRoute):
+            continue
+        for method in sorted(m.lower() for m in route.methods or ()):
+            ops.setdefault(method, {
+                "tags": ["pages"], "summary": f"{(route.description or route.name).splitlines()[0]} (HTML page)",
+                "operationId": f"page_{route.name}",
+                "responses": {str(code): {"description": what, "content": {"text/html": {"schema": {"type": "string"}}}}
+                              for code, what in ((200, "The page"), (503, "No index is loaded: a page saying why"))},
+            })
+    return out
+
+
 def install_openapi(app: FastAPI) -> None:
     """Serve the document with the current searcher's values (rebuilt when the searcher changes)."""
     static: Callable[[], dict[str, Any]] = app.openapi  # FastAPI's own, cached in app.openapi_schema
@@ -59,7 +87,7 @@ def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         searcher = getattr(app.state, "searcher", None)
         if "doc" not in served or served["searcher"]() is not searcher:
-            doc = static()
+            doc = with_pages(static(), app.router.routes)
             # a weak reference: a replaced searcher is not kept alive by its document
             served.update(searcher=weakref.ref(searcher) if searcher else lambda: None,
                           doc=with_corpus_values(doc, corpus_values(searcher)) if searcher else doc)

@@ -78,10 +78,10 @@ async def search_get(
     q: Annotated[QueryText, Query(description="query")],
     k: Annotated[int, Query(ge=1, le=limits.SEARCH_K_MAX)] = limits.SEARCH_K_DEFAULT,
     mode: Annotated[str, Query(pattern="^(hybrid|dense|lexical)$")] = "hybrid",
-    city: Annotated[list[str] | None, Query()] = None,
-    kind: Annotated[list[str] | None, Query()] = None,
-    fiscal_year: Annotated[list[int] | None, Query()] = None,
-    rating: Annotated[list[str] | None, Query()] = None,
+    city: Annotated[list[str] | None, Query(max_length=limits.CITIES_MAX)] = None,
+    kind: Annotated[list[str] | None, Query(max_length=limits.KINDS_MAX)] = None,
+    fiscal_year: Annotated[list[int] | None, Query(max_length=limits.YEARS_MAX)] = None,
+    rating: Annotated[list[str] | None, Query(max_length=limits.RATINGS_MAX)] = None,
 ) -> SearchResponse:
     try:  # a blank q or too many filter values: 422 like POST /search, not a 500
         body = SearchRequest.model_validate(

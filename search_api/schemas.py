@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from reform_search import limits
 
@@ -18,6 +18,14 @@ def refuse_blank(v: Any) -> Any:
     return v
 
 
+def refuse_coercion(v: Any) -> Any:
+    """JSON integers only: pydantic would also take "10" and true, which the OpenAPI document calls invalid."""
+    if isinstance(v, (str, bool)):
+        raise ValueError("must be a JSON integer")
+    return v
+
+
+JsonInt = Annotated[int, BeforeValidator(refuse_coercion)]
 # A query or question: 1..QUERY_MAX_CHARS characters, not blank (declared as minLength/maxLength/pattern),
 # passed on without surrounding whitespace.
 QueryText = Annotated[str, Field(min_length=1, max_length=limits.QUERY_MAX_CHARS, pattern=limits.NON_BLANK),
@@ -31,7 +39,7 @@ class FiltersIn(BaseModel):
 
     city: list[str] = Field(default_factory=list, max_length=limits.CITIES_MAX)
     kind: list[str] = Field(default_factory=list, max_length=limits.KINDS_MAX)
-    fiscal_year: list[int] = Field(default_factory=list, max_length=limits.YEARS_MAX)
+    fiscal_year: list[JsonInt] = Field(default_factory=list, max_length=limits.YEARS_MAX)
     rating: list[str] = Field(default_factory=list, max_length=limits.RATINGS_MAX)
 
 
@@ -39,7 +47,7 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: QueryText = Field(examples=["RPAの導入"])
-    k: int = Field(default=limits.SEARCH_K_DEFAULT, ge=1, le=limits.SEARCH_K_MAX)
+    k: JsonInt = Field(default=limits.SEARCH_K_DEFAULT, ge=1, le=limits.SEARCH_K_MAX)
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
@@ -48,7 +56,7 @@ class CompareRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: QueryText = Field(examples=["ペーパーレス化の取組"])
-    per_city: int = Field(default=limits.PER_CITY_DEFAULT, ge=1, le=limits.PER_CITY_MAX)
+    per_city: JsonInt = Field(default=limits.PER_CITY_DEFAULT, ge=1, le=limits.PER_CITY_MAX)
     cities: list[str] | None = Field(default=None, max_length=limits.CITIES_MAX)
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
@@ -57,7 +65,7 @@ class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: QueryText = Field(examples=["RPAの導入でどれくらいの時間が削減されたか"])
-    k: int = Field(default=limits.ANSWER_K_DEFAULT, ge=1, le=limits.ANSWER_K_MAX)
+    k: JsonInt = Field(default=limits.ANSWER_K_DEFAULT, ge=1, le=limits.ANSWER_K_MAX)
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
 
@@ -192,14 +200,28 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "tool", "developer"]
+class UserMessage(BaseModel):
+    """A user turn; the last one with text is the question, so its text has the query limit."""
+
+    role: Literal["user"]
+    content: Annotated[str, Field(max_length=limits.QUERY_MAX_CHARS)] | None = None
+
+
+class OtherMessage(BaseModel):
+    role: Literal["system", "assistant", "tool", "developer"]
     content: str | list[dict[str, Any]] | None = None
+
+
+ChatMessage = Annotated[UserMessage | OtherMessage, Field(discriminator="role")]
+# What /v1/chat/completions checks before answering (422 otherwise): some user message has text.
+HAS_QUESTION = {"contains": {"type": "object", "required": ["role", "content"], "properties": {
+    "role": {"const": "user"}, "content": {"type": "string", "pattern": limits.NON_BLANK}}}}
 
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = "reform-search"
-    messages: list[ChatMessage] = Field(min_length=1, max_length=limits.CHAT_MESSAGES_MAX)
-    stream: bool = False
+    messages: list[ChatMessage] = Field(min_length=1, max_length=limits.CHAT_MESSAGES_MAX,
+                                        json_schema_extra=HAS_QUESTION)
+    stream: StrictBool = False
