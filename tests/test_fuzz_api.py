@@ -43,7 +43,7 @@ def fuzz(app: Any, max_examples: int, exclude: tuple[str, ...] = (), coverage: b
     cases: Counter[str] = Counter()
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
-            cases[f"{event.label} [{event.phase.value}]"] += len(event.recorder.cases)
+            cases[f"{event.label or '(sequences)'} [{event.phase.value}]"] += len(event.recorder.cases)
             for checks in event.recorder.checks.values():
                 failures += [f"{event.label}: {c.name}: {c.failure_info.failure.title if c.failure_info else ''}"
                              for c in checks if c.status == Status.FAILURE]
