@@ -43,13 +43,32 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _embed_meter(step: float = 0.1) -> Any:
+    """An embed_progress callback printing `embedding n/total` about every 10% (and at the end)."""
+    shown = [-1.0]
+    started = [0.0]
+
+    def show(done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if done == 0:
+            started[0] = time.perf_counter()
+        share = done / total
+        if done in (0, total) or share - shown[0] >= step:
+            shown[0] = share
+            rate = done / max(time.perf_counter() - started[0], 1e-9)
+            _err(f"embedding {done}/{total} chunks" + (f" ({rate:.1f}/s)" if done else ""))
+
+    return show
+
+
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from index.publish import publish
     from ingest.pipeline import load_records
 
     records = load_records(settings.records_dir)
     t = time.perf_counter()
-    report = publish(records, settings, progress=_err)
+    report = publish(records, settings, progress=_err, embed_progress=_embed_meter())
     split = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     counts = report.manifest["counts"]
     _err(f"index with {report.chunks} chunks ({counts['embedded']} embedded, {counts['reused_vectors']} reused) "
