@@ -7,7 +7,7 @@ from typing import Any
 
 from index.answer import quote_of
 from search_api.schemas import AnswerResponse, CompareResponse, HitOut, InitiativeOut, SearchResponse
-from search_api.ui import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
+from search_api.ui.display import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
 
 NOTHING = "該当する記述が見つかりませんでした。"
 _TABS = re.compile(r"[ \u3000]*\t[\s]*")
