@@ -13,7 +13,6 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.searcher import Searcher
@@ -124,14 +123,14 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     from search_api.documents import router as documents_router
     from search_api.routes import router
     from search_api.ui.pages import router as ui_router
-    from search_api.ui.render import STATIC_DIR
+    from search_api.ui.render import static_files
 
     keyed = {401: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}  # require_key, get_searcher
     app.include_router(router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(chat_router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(admin_router)
     app.include_router(documents_router)  # POST /documents (admin key), its jobs, the /upload page
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="ui-static")
+    app.mount("/static", static_files(), name="ui-static")
     app.include_router(ui_router)  # HTML pages call the searcher server-side, so they need no API key
     # MCP for chat clients (streamable HTTP), keyed like the JSON API; its session manager runs in the lifespan.
     mcp_endpoint = HttpEndpoint(build_server(lambda: served_searcher(app), settings), settings)

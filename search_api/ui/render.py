@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from search_api.ui.display import KIND_LABELS
@@ -14,6 +15,11 @@ from search_api.ui.display import KIND_LABELS
 API_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = API_DIR / "static"
 templates = Jinja2Templates(directory=str(API_DIR / "templates"))
+
+
+def static_files() -> StaticFiles:
+    """The pages' stylesheet and script, for mounting at /static."""
+    return StaticFiles(directory=str(STATIC_DIR))
 
 
 def page(request: Request, name: str, code: int = 200, **ctx: Any) -> HTMLResponse:
