@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run ingest build serve test test-all stress eval bench bench-scale bench-ray bench-formats clean browser-deps
+.PHONY: setup run ingest build serve test test-all stress eval eval-other bench bench-scale bench-ray bench-formats clean browser-deps
 
 setup: $(STAMP)
 
@@ -65,6 +65,12 @@ stress: setup
 
 eval: $(INDEX)
 	$(RS) eval
+	@echo "(other municipalities' documents, issue 10's last target: make eval-other)"
+
+# Retrieval on 27 documents of 27 other municipalities (eval/other_cities), with the window
+# baselines in the same run; ingests and indexes into var-other/ when the corpus changed.
+eval-other: setup
+	$(PY) -m eval.other_cities --data var-other
 
 bench: $(INDEX)
 	$(PY) -m eval.bench
@@ -83,4 +89,4 @@ bench-formats: setup browser-deps
 	$(PY) -m eval.bench_formats
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var var-other .pytest_cache

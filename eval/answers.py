@@ -27,7 +27,7 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     wrongly_refused = sum(not extractive_answer(searcher, q.query).answerable for q in answerable)
     p1: list[float] = []
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
-        groups, _ = searcher.compare(q.query, per_city=3)
+        groups = searcher.compare(q.query, per_city=3).groups
         for g in groups:
             m = gains([(g.hits[0].document_id, g.hits[0].search_text + "|||" + g.hits[0].text)], q.relevant)
             p1.append(1.0 if m[0] else 0.0)

@@ -41,7 +41,7 @@ def pooled_spans(searcher, baseline, query: str, baselines: tuple[str, ...] = ("
     spans = set()
     for mode in ("hybrid", "lexical", "dense"):
         for h in searcher.search(query, k=K, mode=mode).hits:
-            spans.add((h.document_id, int(h.source["char_start"]), int(h.source["char_end"])))
+            spans.add((h.document_id, h.source.char_start, h.source.char_end))
     for mode in baselines:
         for w in baseline.search(query, mode, K):
             spans.add((w.document_id, w.start, w.start + len(w.text)))

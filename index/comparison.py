@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from index.results import COMPARE_POOL, CityGroup, Filters, Hit
+from index.results import COMPARE_POOL, CityGroup, Comparison, Filters, Hit, SimilarResult
+from ingest.records import Initiative
 from reform_search.errors import InvalidQuery, NotFound
 from reform_search.limits import PER_CITY_MAX, SIMILAR_K_MAX
 
@@ -18,7 +19,7 @@ class ComparisonMixin:
     meta: Any
 
     def compare(self, query: str, per_city: int = 3, cities: tuple[str, ...] = (), filters: Filters | None = None,
-                min_dense: float | None = None) -> tuple[list[CityGroup], float]:
+                min_dense: float | None = None) -> Comparison:
         """Best `per_city` initiatives of each city, cities ordered by their best match.
 
         A city whose best passage is weaker than `min_dense` (cosine) is left out rather
@@ -54,11 +55,11 @@ class ComparisonMixin:
                 rows.append((row, score))
         groups = {c: CityGroup(c, self._hits(q, ranking, rows), best[c]) for c, rows in picked.items()}
         ordered = sorted(groups.values(), key=lambda g: (-g.best_score, g.city))
-        return ordered, (time.perf_counter() - t0) * 1000
+        return Comparison(q, ordered, (time.perf_counter() - t0) * 1000)
 
     # ---- initiatives -----------------------------------------------------------------------
 
-    def initiative(self, initiative_id: str) -> Any:
+    def initiative(self, initiative_id: str) -> Initiative:
         ini = self.meta.initiatives.get(initiative_id)
         if ini is None:
             raise NotFound(f"no initiative {initiative_id!r}")
@@ -69,7 +70,7 @@ class ComparisonMixin:
         original = self.meta.texts[ini.document_id]
         return "\n\n".join(original[s:e] for s, e in ini.spans)
 
-    def similar(self, initiative_id: str, k: int = 5) -> tuple[list[Hit], float]:
+    def similar(self, initiative_id: str, k: int = 5) -> SimilarResult:
         """Comparable initiatives in *other* cities: nearest to the mean of its chunk vectors."""
         t0 = time.perf_counter()
         if not 1 <= k <= SIMILAR_K_MAX:
@@ -77,7 +78,7 @@ class ComparisonMixin:
         ini = self.initiative(initiative_id)
         rows = [n for n, c in enumerate(self.meta.chunks) if c.initiative_id == initiative_id]
         if not rows:
-            return [], (time.perf_counter() - t0) * 1000
+            return SimilarResult(initiative_id, [], (time.perf_counter() - t0) * 1000)
         vec = np.mean([self.dense.reconstruct(r) for r in rows], axis=0)
         vec = (vec / (np.linalg.norm(vec) or 1.0)).astype(np.float32)
         mask = self._chunk_city != ini.city
@@ -93,5 +94,5 @@ class ComparisonMixin:
             hits.append(self.hit(row, score, score, None, terms))
             if len(hits) >= k:
                 break
-        return hits, (time.perf_counter() - t0) * 1000
+        return SimilarResult(initiative_id, hits, (time.perf_counter() - t0) * 1000)
 

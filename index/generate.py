@@ -24,7 +24,7 @@ SYSTEM = (
 
 def build_messages(question: str, hits: list[Hit]) -> list[dict[str, str]]:
     passages = "\n\n".join(
-        f"[{n}] {h.city}『{h.document_title}』{(h.initiative or {}).get('title', h.title)}"
+        f"[{n}] {h.city}『{h.document_title}』{h.initiative.title if h.initiative else h.title}"
         f"{' ' + page_label(h.page, h.page_end) if h.page else ''}\n{h.search_text}"
         for n, h in enumerate(hits, 1)
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
+from index.results import InitiativeRef
 from index.searcher import Filters, Hit, Searcher
 from ingest.normalize import fold
 from ingest.paging import page_label, pages_of
@@ -24,7 +25,7 @@ class AnswerLine:
     city: str
     document_id: str
     document_title: str
-    initiative: dict[str, Any] | None
+    initiative: InitiativeRef | None
     citation: int  # 1-based index into Answer.citations
     char_start: int
     char_end: int
@@ -76,8 +77,7 @@ def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit], texts: dict[str
 
 
 def _label(line: AnswerLine) -> str:
-    ini = line.initiative
-    where = f"{ini['number']} {ini['title']}" if ini else line.document_title
+    where = line.initiative.label if line.initiative else line.document_title
     return f"{line.city}「{where}」{page_label(line.page, line.page_end)}"
 
 
@@ -90,16 +90,16 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     cited: list[Hit] = []
     lines: list[AnswerLine] = []
     if is_comparison(question):
-        groups, _ = searcher.compare(question, per_city=2, filters=filters)
+        groups = searcher.compare(question, per_city=2, filters=filters).groups
         hits = [h for g in groups for h in g.hits]
         start = 0
         for g in groups:
-            cands = [s for n, h in enumerate(g.hits, start) for s in split_sentences(n, h.text, h.source["char_start"])]
+            cands = [s for n, h in enumerate(g.hits, start) for s in split_sentences(n, h.text, h.source.char_start)]
             start += len(g.hits)
             lines.extend(_line(s, hits, cited, searcher.meta.texts) for s in pick(cands, terms, question, limit=1))
     else:
         hits = searcher.search(question, k=k, filters=filters).hits
-        cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source["char_start"])]
+        cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source.char_start)]
         lines = [_line(s, hits, cited, searcher.meta.texts) for s in pick(cands, terms, question, limit=3)]
     confidence = confidence_of(hits)
     answerable = bool(lines) and confidence >= threshold and not unknown_places(question, searcher.folded_texts)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from ingest.records import Rating
 from reform_search.limits import QUERY_MAX_CHARS
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -28,6 +29,48 @@ class Filters:
         return bool(self.city or self.kind or self.fiscal_year or self.rating)
 
 
+def initiative_label(number: str, title: str) -> str:
+    """「number title」 as lists and citations name an initiative (either part may be empty)."""
+    return " ".join(x for x in (number, title) if x)
+
+
+@dataclass(frozen=True)
+class InitiativeRef:
+    """The initiative a hit belongs to, as results show it (the API's JSON is :meth:`to_dict`)."""
+
+    id: str
+    number: str
+    title: str
+    department: str
+    ratings: tuple[Rating, ...]
+    status: str
+    repeat_of: str | None
+
+    @property
+    def label(self) -> str:
+        return initiative_label(self.number, self.title)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "number": self.number, "title": self.title, "department": self.department,
+                "ratings": [asdict(r) for r in self.ratings], "status": self.status, "repeat_of": self.repeat_of}
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a hit's passage is in its original file: [char_start, char_end), 1-based lines, PDF pages."""
+
+    file: str
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    page: int | None = None
+    page_end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Hit:
     """One result: a chunk with its document, initiative and exact source position."""
@@ -44,14 +87,19 @@ class Hit:
     fiscal_year: list[int]
     heading_path: list[str]
     title: str
-    initiative: dict[str, Any] | None
+    initiative: InitiativeRef | None
     section_id: str | None
     text: str
     search_text: str
     highlights: list[tuple[int, int]]
-    source: dict[str, Any]
+    source: SourceRef
     page: int | None = None  # pages of a paged (PDF) original, else None
     page_end: int | None = None
+
+    @property
+    def label(self) -> str:
+        """Its initiative's number and title, else the passage's own title."""
+        return self.initiative.label if self.initiative else self.title
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,12 +114,12 @@ class Hit:
             "fiscal_year": self.fiscal_year,
             "heading_path": self.heading_path,
             "title": self.title,
-            "initiative": self.initiative,
+            "initiative": self.initiative.to_dict() if self.initiative else None,
             "section_id": self.section_id,
             "text": self.text,
             "search_text": self.search_text,
             "highlights": [list(h) for h in self.highlights],
-            "source": self.source,
+            "source": self.source.to_dict(),
             "page": self.page,
             "page_end": self.page_end,
         }
@@ -100,3 +148,20 @@ class CityGroup:
     hits: list[Hit]
     best_score: float
 
+
+@dataclass
+class Comparison:
+    """Each city's best initiatives for a query, cities ordered by their best match."""
+
+    query: str
+    groups: list[CityGroup]
+    took_ms: float
+
+
+@dataclass
+class SimilarResult:
+    """Initiatives of other cities comparable to one initiative, nearest first."""
+
+    initiative_id: str
+    hits: list[Hit]
+    took_ms: float

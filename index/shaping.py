@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from index.highlight import highlight_spans, line_numbers
-from index.results import Hit
+from index.results import Hit, InitiativeRef, SourceRef
 from ingest.normalize import fold
 
 
@@ -25,19 +25,13 @@ class ShapingMixin:
                 terms.append(surface)
         return sorted(set(terms), key=lambda t: (-len(t), t))
 
-    def initiative_summary(self, initiative_id: str | None) -> dict[str, Any] | None:
+    def initiative_summary(self, initiative_id: str | None) -> InitiativeRef | None:
+        """What hits show of an initiative; None for no (or an unknown) id."""
         ini = self.meta.initiatives.get(initiative_id or "")
         if ini is None:
             return None
-        return {
-            "id": ini.id,
-            "number": ini.number,
-            "title": ini.title,
-            "department": ini.department,
-            "ratings": [{"year": r.year, "value": r.value, "label": r.label} for r in ini.ratings],
-            "status": ini.status,
-            "repeat_of": ini.repeat_of,
-        }
+        return InitiativeRef(ini.id, ini.number, ini.title, ini.department, tuple(ini.ratings), ini.status,
+                             ini.repeat_of)
 
     def hit(self, row: int, score: float, dense_score: float | None, lexical_score: float | None,
             terms: list[str]) -> Hit:
@@ -64,15 +58,8 @@ class ShapingMixin:
             text=text,
             search_text=chunk.text,
             highlights=highlight_spans(text, terms, self._mapped(row)),
-            source={
-                "file": doc["file"],
-                "char_start": chunk.char_start,
-                "char_end": chunk.char_end,
-                "line_start": line_start,
-                "line_end": line_end,
-                "page": chunk.page,
-                "page_end": chunk.page_end,
-            },
+            source=SourceRef(doc["file"], chunk.char_start, chunk.char_end, line_start, line_end, chunk.page,
+                             chunk.page_end),
             page=chunk.page,
             page_end=chunk.page_end,
         )

@@ -62,13 +62,32 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _embed_meter(step: float = 0.1) -> Any:
+    """An embed_progress callback printing `embedding n/total` about every 10% (and at the end)."""
+    shown = [-1.0]
+    started = [0.0]
+
+    def show(done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if done == 0:
+            started[0] = time.perf_counter()
+        share = done / total
+        if done in (0, total) or share - shown[0] >= step:
+            shown[0] = share
+            rate = done / max(time.perf_counter() - started[0], 1e-9)
+            _err(f"embedding {done}/{total} chunks" + (f" ({rate:.1f}/s)" if done else ""))
+
+    return show
+
+
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from index.publish import publish
     from ingest.pipeline import load_records
 
     records = load_records(settings.records_dir)
     t = time.perf_counter()
-    report = publish(records, settings, progress=_err)
+    report = publish(records, settings, progress=_err, embed_progress=_embed_meter())
     split = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     counts = report.manifest["counts"]
     _err(f"index with {report.chunks} chunks ({counts['embedded']} embedded, {counts['reused_vectors']} reused) "
@@ -79,16 +98,15 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 def _hit_line(n: int, h: Any, width: int = 160) -> str:
     ini = h.initiative
-    label = f"{ini['number']} {ini['title']}" if ini else (h.title or "")
     rating = ""
-    if ini and ini["ratings"]:
-        rating = " [" + " ".join(f"{r['year'] or ''}{':' if r['year'] else ''}{r['value']}" for r in ini["ratings"]) + "]"
+    if ini and ini.ratings:
+        rating = " [" + " ".join(f"{r.year or ''}{':' if r.year else ''}{r.value}" for r in ini.ratings) + "]"
     from index.answer import quote_of
     from ingest.paging import page_label
 
     snippet = quote_of(_highlighted(h.text, h.highlights))[:width]
-    where = f"{h.document_id} {page_label(h.page, h.page_end) + ' ' if h.page else ''}L{h.source['line_start']}"
-    return f"{n:2d}. {h.city} | {label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({where}, score {h.score:.4f})"
+    where = f"{h.document_id} {page_label(h.page, h.page_end) + ' ' if h.page else ''}L{h.source.line_start}"
+    return f"{n:2d}. {h.city} | {h.label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({where}, score {h.score:.4f})"
 
 
 def _highlighted(text: str, spans: list[tuple[int, int]]) -> str:
@@ -129,19 +147,19 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     searcher = open_searcher(settings)
-    groups, took = searcher.compare(args.query, per_city=args.per_city, filters=_filters(args))
+    r = searcher.compare(args.query, per_city=args.per_city, filters=_filters(args))
     if args.json:
-        print(json.dumps({"query": args.query, "took_ms": round(took, 2),
-                          "cities": [{"city": g.city, "results": [h.to_dict() for h in g.hits]} for g in groups]},
+        print(json.dumps({"query": args.query, "took_ms": round(r.took_ms, 2),
+                          "cities": [{"city": g.city, "results": [h.to_dict() for h in g.hits]} for g in r.groups]},
                          ensure_ascii=False, indent=1))
         return 0
-    for g in groups:
+    for g in r.groups:
         print(f"■ {g.city}")
         for n, h in enumerate(g.hits, 1):
             print(_hit_line(n, h, width=120))
-    if not groups:
+    if not r.groups:
         print("該当する記述が見つかりませんでした")
-    _err(f"{len(groups)} cities in {took:.0f} ms")
+    _err(f"{len(r.groups)} cities in {r.took_ms:.0f} ms")
     return 0
 
 
@@ -186,10 +204,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(a.answer)
     for n, h in enumerate(a.citations, 1):
-        ini = h.initiative
-        label = f"{ini['number']} {ini['title']}" if ini else h.title
         page = f"{page_label(h.page, h.page_end)} " if h.page else ""
-        print(f"[{n}] {h.city} {h.document_title} {label} ({page}L{h.source['line_start']}-{h.source['line_end']})")
+        print(f"[{n}] {h.city} {h.document_title} {h.label} ({page}L{h.source.line_start}-{h.source.line_end})")
     _err(f"confidence {a.confidence:.3f}, {a.took_ms:.0f} ms")
     return 0 if a.answerable else 1
 

@@ -90,14 +90,16 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     from search_api.mcp import HttpEndpoint, build_server
     from search_api.documents import router as documents_router
     from search_api.routes import router
-    from search_api.ui import mount_ui
+    from search_api.ui.pages import router as ui_router
+    from search_api.ui.render import static_files
 
     keyed = {401: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}  # require_key, get_searcher
     app.include_router(router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(chat_router, dependencies=[Depends(require_key)], responses=keyed)
     app.include_router(admin_router)
     app.include_router(documents_router)  # POST /documents (admin key), its jobs, the /upload page
-    mount_ui(app)  # HTML pages call the searcher server-side, so they need no API key
+    app.mount("/static", static_files(), name="ui-static")
+    app.include_router(ui_router)  # HTML pages call the searcher server-side, so they need no API key
     # MCP for chat clients (streamable HTTP), keyed like the JSON API; its session manager runs in the lifespan.
     mcp_endpoint = HttpEndpoint(build_server(lambda: served_searcher(app), settings), settings)
     app.add_route("/mcp", KeyGuard(mcp_endpoint), include_in_schema=False)

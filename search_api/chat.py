@@ -28,10 +28,8 @@ def to_markdown(a: Answer) -> str:
         return a.answer
     lines = [a.answer, "", "**出典**"]
     for n, h in enumerate(a.citations, 1):
-        ini = h.initiative
-        label = f"{ini['number']} {ini['title']}" if ini else (h.title or "")
         page = f"{page_label(h.page, h.page_end)}・" if h.page else ""
-        lines.append(f"{n}. {h.city}『{h.document_title}』{label}（{page}{h.source['file']} {h.source['line_start']}行目）")
+        lines.append(f"{n}. {h.city}『{h.document_title}』{h.label}（{page}{h.source.file} {h.source.line_start}行目）")
     return "\n".join(lines)
 
 

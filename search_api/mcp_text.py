@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from index.answer import quote_of
+from index.results import initiative_label
 from search_api.schemas import AnswerResponse, CompareResponse, HitOut, InitiativeOut, SearchResponse
-from search_api.ui import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
+from search_api.ui.display import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
 
 NOTHING = "該当する記述が見つかりませんでした。"
 _TABS = re.compile(r"[ \u3000]*\t[\s]*")
@@ -35,7 +36,7 @@ def _lines(start: int, end: int) -> str:
 def hit_text(n: int, h: HitOut, base: str) -> str:
     """One numbered result: city, document, initiative, the quoted passage and where it is."""
     ini = h.initiative
-    label = f"{ini.number} {ini.title}".strip() if ini else (h.title if h.title != h.document_title else "")
+    label = initiative_label(ini.number, ini.title) if ini else (h.title if h.title != h.document_title else "")
     head = f"[{n}] {h.city}『{h.document_title}』{label}"
     if ini and ini.ratings:
         head += f"（評価: {_ratings(ini.ratings)}）"

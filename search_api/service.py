@@ -6,6 +6,7 @@ They block (encoding, FAISS): call them from a worker thread in async code.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from index.generate import generated_answer
@@ -50,10 +51,10 @@ def search(searcher: Searcher, body: SearchRequest, qvec: Any = None) -> tuple[S
 
 
 def compare(searcher: Searcher, body: CompareRequest) -> CompareResponse:
-    groups, took = searcher.compare(body.query, body.per_city, tuple(body.cities or ()), to_filters(body.filters))
+    r = searcher.compare(body.query, body.per_city, tuple(body.cities or ()), to_filters(body.filters))
     return CompareResponse.model_validate(
-        {"query": body.query, "took_ms": round(took, 2),
-         "cities": [{"city": g.city, "results": [hit_out(h) for h in g.hits]} for g in groups]}
+        {"query": body.query, "took_ms": round(r.took_ms, 2),
+         "cities": [{"city": g.city, "results": [hit_out(h) for h in g.hits]} for g in r.groups]}
     )
 
 
@@ -63,7 +64,7 @@ def answer_out(a: Answer) -> AnswerResponse:
             "question": a.question,
             "answerable": a.answerable,
             "answer": a.answer,
-            "lines": [vars(ln) for ln in a.lines],
+            "lines": [asdict(ln) for ln in a.lines],
             "citations": [hit_out(h) for h in a.citations],
             "confidence": a.confidence,
             "mode": a.mode,
@@ -79,10 +80,10 @@ def answer(searcher: Searcher, body: AnswerRequest) -> AnswerResponse:
 def initiative(searcher: Searcher, initiative_id: str) -> InitiativeOut:
     ini = searcher.initiative(initiative_id)
     doc = searcher.meta.documents[ini.document_id]
-    summary = searcher.initiative_summary(ini.id) or {}
+    summary = searcher.initiative_summary(ini.id)
     return InitiativeOut.model_validate(
         {
-            **summary,
+            **(summary.to_dict() if summary else {}),
             "city": ini.city,
             "document_id": ini.document_id,
             "document_title": doc["title"],
@@ -96,8 +97,8 @@ def initiative(searcher: Searcher, initiative_id: str) -> InitiativeOut:
 
 
 def similar(searcher: Searcher, initiative_id: str, k: int) -> SimilarResponse:
-    hits, took = searcher.similar(initiative_id, k)
-    return SimilarResponse(initiative_id=initiative_id, took_ms=round(took, 2), results=[hit_out(h) for h in hits])
+    r = searcher.similar(initiative_id, k)
+    return SimilarResponse(initiative_id=initiative_id, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits])
 
 
 def documents(searcher: Searcher) -> DocumentsResponse:

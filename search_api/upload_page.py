@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from ingest.corpus import KINDS
 from ingest.formats.read import SUPPORTED
-from search_api.ui import KIND_LABELS, page
+from search_api.ui.display import KIND_LABELS
+from search_api.ui.render import page
 
 router = APIRouter(include_in_schema=False)
 ACCEPT = ",".join(SUPPORTED)

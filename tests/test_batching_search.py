@@ -65,7 +65,7 @@ def test_search_results_in_a_forced_batch_equal_unbatched_ones(fixture_settings,
     alone = Searcher.open(fixture_settings, encoder=bf16_encoder,
                           batcher=QueryBatcher(lambda t: bf16_encoder.encode_queries(t), batch_size=1, cache_size=0))
     expected = {q: _ranked(alone, q) for q in QUERIES}
-    expected_compare = {q: [(g.city, [h.chunk_id for h in g.hits]) for g in alone.compare(q)[0]] for q in QUERIES}
+    expected_compare = {q: [(g.city, [h.chunk_id for h in g.hits]) for g in alone.compare(q).groups] for q in QUERIES}
     alone.close()
 
     gate = Gate(bf16_encoder)
@@ -83,7 +83,7 @@ def test_search_results_in_a_forced_batch_equal_unbatched_ones(fixture_settings,
     assert got == expected
     with ThreadPoolExecutor(6) as ex:
         compared = dict(zip(QUERIES, ex.map(lambda q: [(g.city, [h.chunk_id for h in g.hits])
-                                                        for g in batched.compare(q)[0]], QUERIES)))
+                                                        for g in batched.compare(q).groups], QUERIES)))
     assert compared == expected_compare
     batched.close()
 

@@ -44,3 +44,15 @@ def test_compare_ask_and_errors(fixture_env, capsys):
     assert "[1]" in capsys.readouterr().out
     assert main(["search", "RPA", "--city", "大阪市"]) == 2
     assert "allowed" in capsys.readouterr().err
+
+
+def test_build_progress_reports_embedding_in_steps(capsys):
+    from reform_search.cli_search import _embed_meter
+
+    show = _embed_meter()
+    for done in range(0, 101):
+        show(done, 100)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "embedding 0/100 chunks"
+    assert lines[-1].startswith("embedding 100/100 chunks")
+    assert 10 <= len(lines) <= 12  # about every 10%, not per batch

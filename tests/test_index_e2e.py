@@ -51,7 +51,7 @@ def test_filters(searcher: Searcher):
     r = searcher.search("RPAの導入", k=20, filters=Filters(city=("昭島市",)))
     assert r.hits and {h.city for h in r.hits} == {"昭島市"}
     r = searcher.search("業務の効率化", k=20, filters=Filters(rating=("B",)))
-    assert r.hits and all(any(x["value"] == "B" for x in h.initiative["ratings"]) for h in r.hits)
+    assert r.hits and all(h.initiative and any(x.value == "B" for x in h.initiative.ratings) for h in r.hits)
     r = searcher.search("RPAの導入", k=20, filters=Filters(fiscal_year=(2025,)))
     assert {h.city for h in r.hits} == {"西東京市"}
     r = searcher.search("RPAの導入", k=20, filters=Filters(kind=("evaluation_report",)))
@@ -86,17 +86,17 @@ def test_results_are_deterministic_and_collapsed(searcher: Searcher):
 def test_source_offsets_quote_the_original(searcher: Searcher):
     for h in searcher.search("RPAの導入", k=5).hits:
         original = searcher.meta.texts[h.document_id]
-        assert original[h.source["char_start"] : h.source["char_end"]] == h.text
-        assert h.source["line_start"] <= h.source["line_end"]
+        assert original[h.source.char_start : h.source.char_end] == h.text
+        assert h.source.line_start <= h.source.line_end
 
 
 def test_compare_groups_by_city(searcher: Searcher):
-    groups, _ = searcher.compare("RPAの導入", per_city=2)
+    groups = searcher.compare("RPAの導入", per_city=2).groups
     cities = [g.city for g in groups]
     assert len(cities) == len(set(cities)) >= 3
     assert all(1 <= len(g.hits) <= 2 for g in groups)
     assert [g.best_score for g in groups] == sorted((g.best_score for g in groups), reverse=True)
-    only, _ = searcher.compare("RPAの導入", cities=("小平市",))
+    only = searcher.compare("RPAの導入", cities=("小平市",)).groups
     assert [g.city for g in only] == ["小平市"]
 
 

@@ -125,10 +125,10 @@ def test_new_cities_in_similar_compare_and_rating_filters(new_city_searcher: Any
 
     s = new_city_searcher
     rpa = next(i for i in _inis(s, XLSX_CITY) if "RPA" in i.title)
-    similar, _ = s.similar(rpa.id, k=5)
+    similar = s.similar(rpa.id, k=5).hits
     assert similar and all(h.city != XLSX_CITY for h in similar)
     assert HTML_CITY in {h.city for h in similar}  # ソフトウェアロボット… is the same initiative in other words
-    groups, _ = s.compare("RPAによる定型業務の自動化", per_city=2)
+    groups = s.compare("RPAによる定型業務の自動化", per_city=2).groups
     cities = {g.city for g in groups}
     assert {XLSX_CITY, HTML_CITY} <= cities
     rated = s.search("オンライン化", k=10, filters=Filters(rating=("C",))).hits

@@ -104,9 +104,9 @@ def test_index_keeps_the_pages_of_every_chunk(paged: Searcher):
 def test_hits_carry_their_pages(paged: Searcher):
     for query, page in (("ガバメントクラウド", 3), ("単純業務", 2)):
         hit = _top(paged, query)
-        assert (hit.page, hit.page_end) == page_range(DOC, hit.source["char_start"], hit.source["char_end"])
+        assert (hit.page, hit.page_end) == page_range(DOC, hit.source.char_start, hit.source.char_end)
         assert hit.page <= page <= hit.page_end
-        assert hit.to_dict()["page"] == hit.source["page"] == hit.page
+        assert hit.to_dict()["page"] == hit.source.page == hit.page
     other = paged.search("ICT 業務 効率化", k=10).hits
     assert any(h.document_id == "kodaira-fx" and h.page is None and h.to_dict()["page"] is None for h in other)
 
@@ -193,7 +193,7 @@ def test_cli_prints_pages(paged: Searcher, monkeypatch: pytest.MonkeyPatch, caps
     try:
         hit = _top(paged, "ガバメントクラウド")
         assert main(["search", "ガバメントクラウド", "--k", "1", "--mode", "lexical"]) == 0
-        assert f"({DOC} {page_label(hit.page, hit.page_end)} L{hit.source['line_start']}," in capsys.readouterr().out
+        assert f"({DOC} {page_label(hit.page, hit.page_end)} L{hit.source.line_start}," in capsys.readouterr().out
         assert main(["ask", QUESTION]) == 0
         assert "」p.3: " in capsys.readouterr().out
         assert main(["search", "ICT 効率化", "--k", "3", "--city", "小平市"]) == 0

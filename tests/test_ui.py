@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
-from search_api.ui import collapse, key_facts, render_marked
+from search_api.ui.display import collapse, key_facts, render_marked
 from tests.conftest import make_settings
 
 
