@@ -108,6 +108,18 @@ def test_api_without_a_loadable_model_answers_503_with_the_fix(fixture_settings:
         for r in (c.get("/readyz"), c.post("/search", json={"query": "RPA"}), c.get("/search", params={"q": "RPA"})):
             assert r.status_code == 503, r.text
             assert "REFORM_SEARCH_MODEL" in r.json()["error"]["message"]
+        page = c.get("/", params={"q": "RPA"})  # the UI says the same
+        assert page.status_code == 503 and "REFORM_SEARCH_MODEL" in page.text
+
+
+def test_ui_and_api_share_the_limits(searcher: Any):
+    c = TestClient(create_app(searcher.settings, searcher=searcher))
+    most = limits.PER_CITY_MAX
+    assert c.get("/compare", params={"q": "RPA", "per_city": most}).status_code == 200
+    assert c.post("/compare", json={"query": "RPA", "per_city": most}).status_code == 200
+    assert c.get("/compare", params={"q": "RPA", "per_city": most + 1}).status_code == 400
+    assert c.post("/compare", json={"query": "RPA", "per_city": most + 1}).status_code == 422
+    assert f'maxlength="{limits.QUERY_MAX_CHARS}"' in c.get("/").text
 
 
 def test_method_not_allowed_lists_every_method_of_the_path(tmp_path: Path):
