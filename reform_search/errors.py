@@ -15,9 +15,10 @@ class ReformSearchError(Exception):
     fix = ""  # what the operator runs to cure it; the edges add it when the message does not say
 
     def explain(self) -> str:
-        """The message, with the fix appended unless the message already names it."""
+        """The message, with the fix appended unless the message already names its command."""
         msg = str(self)
-        return f"{msg}; {self.fix}" if self.fix and self.fix not in msg else msg
+        command = self.fix.partition("`")[2].partition("`")[0] or self.fix
+        return f"{msg}; {self.fix}" if self.fix and command not in msg else msg
 
 
 class UserError(ReformSearchError):
