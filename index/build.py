@@ -113,6 +113,15 @@ def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, 
         return {}
 
 
+def require_chunks(records: Records, settings: Settings) -> None:
+    """EmptyCorpus naming the corpus when ingest left nothing to index (checked before the model loads)."""
+    if not records.chunks:
+        held = f"{len(records.documents)} documents without text" if records.documents else "no documents"
+        raise EmptyCorpus(f"the corpus is empty: nothing to index (ingest records in {settings.records_dir} hold "
+                          f"{held}); add documents to {settings.corpus_dir} with `reform-search add`, "
+                          "then run `reform-search ingest`")
+
+
 def build_index(records: Records, settings: Settings, out_dir: Path, progress: Progress | None = None,
                 encoder: Any = None, previous: Path | None = None, executor: Any = None,
                 embed_progress: Callable[[int, int], None] | None = None) -> BuildReport:
@@ -130,11 +139,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     chunks = records.chunks
-    if not chunks:
-        held = f"{len(records.documents)} documents without text" if records.documents else "no documents"
-        raise EmptyCorpus(f"the corpus is empty: nothing to index (ingest records in {settings.records_dir} hold "
-                          f"{held}); add documents to {settings.corpus_dir} with `reform-search add`, "
-                          "then run `reform-search ingest`")
+    require_chunks(records, settings)
 
     t = time.perf_counter()
     spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)

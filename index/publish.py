@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from index.build import BuildReport, build_index
+from index.build import BuildReport, build_index, require_chunks
 from index.snapshots import SnapshotStore
 from ingest.pipeline import Records
 from reform_search.errors import IndexError_
@@ -57,6 +57,7 @@ def publish(records: Records, settings: Settings, progress: Callable[[str], None
     from index.model import load_encoder, resolve_model
 
     say = progress or (lambda _m: None)
+    require_chunks(records, settings)
     store = SnapshotStore(settings.index_dir)
     with store.lock():
         store.prune(settings.snapshot_keep)  # also clears what a killed build left behind
