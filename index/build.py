@@ -21,7 +21,7 @@ from ingest.pipeline import Records
 from ingest.records import Chunk
 from index.store import BM25_DIR, FAISS_FILE, INDEX_FORMAT, MANIFEST, META_DB, write_meta
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
-from reform_search.errors import IndexError_
+from reform_search.errors import EmptyCorpus, IndexError_
 from reform_search.settings import Settings
 
 Progress = Callable[[str], None]
@@ -131,7 +131,10 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     timings: dict[str, float] = {}
     chunks = records.chunks
     if not chunks:
-        raise ValueError("no chunks to index; did ingest find any documents?")
+        held = f"{len(records.documents)} documents without text" if records.documents else "no documents"
+        raise EmptyCorpus(f"the corpus is empty: nothing to index (ingest records in {settings.records_dir} hold "
+                          f"{held}); add documents to {settings.corpus_dir} with `reform-search add`, "
+                          "then run `reform-search ingest`")
 
     t = time.perf_counter()
     spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)

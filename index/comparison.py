@@ -10,6 +10,7 @@ import numpy as np
 from index.results import COMPARE_POOL, CityGroup, Comparison, Filters, Hit, SimilarResult
 from ingest.records import Initiative
 from reform_search.errors import InvalidQuery, NotFound
+from reform_search.limits import PER_CITY_MAX, SIMILAR_K_MAX
 
 
 class ComparisonMixin:
@@ -26,10 +27,11 @@ class ComparisonMixin:
         """
         t0 = time.perf_counter()
         filters = filters or Filters()
-        if cities:
+        if cities:  # they replace filters.city, whose values must still be known ones
+            self.validate(query, COMPARE_POOL, "hybrid", filters)
             filters = Filters(tuple(cities), filters.kind, filters.fiscal_year, filters.rating)
-        if not 1 <= per_city <= 20:
-            raise InvalidQuery(f"per_city must be between 1 and 20, not {per_city}")
+        if not 1 <= per_city <= PER_CITY_MAX:
+            raise InvalidQuery(f"per_city must be between 1 and {PER_CITY_MAX}, not {per_city}")
         threshold = self.settings.compare_min_dense if min_dense is None else min_dense
         q = self.validate(query, COMPARE_POOL, "hybrid", filters)
         ranking = self._rank(q, COMPARE_POOL, "hybrid", filters, collapse=True)
@@ -71,8 +73,8 @@ class ComparisonMixin:
     def similar(self, initiative_id: str, k: int = 5) -> SimilarResult:
         """Comparable initiatives in *other* cities: nearest to the mean of its chunk vectors."""
         t0 = time.perf_counter()
-        if not 1 <= k <= 50:
-            raise InvalidQuery(f"k must be between 1 and 50, not {k}")
+        if not 1 <= k <= SIMILAR_K_MAX:
+            raise InvalidQuery(f"k must be between 1 and {SIMILAR_K_MAX}, not {k}")
         ini = self.initiative(initiative_id)
         rows = [n for n, c in enumerate(self.meta.chunks) if c.initiative_id == initiative_id]
         if not rows:

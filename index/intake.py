@@ -23,7 +23,7 @@ from ingest.chunking import ChunkParams
 from ingest.corpus import MANIFEST_NAME, add_document, load_manifest
 from ingest.pipeline import IngestResult, load_records, run_ingest, write_records
 from ingest.records import DocumentMeta
-from reform_search.errors import CorpusError, DocumentError, ReformSearchError
+from reform_search.errors import Busy, CorpusError, DocumentError, ReformSearchError
 from reform_search.settings import Settings
 
 STAGES = ("queued", "validating", "ingesting", "embedding", "publishing", "done", "failed")
@@ -62,7 +62,7 @@ class AddReport:
                 "warnings": self.warnings, "seconds": round(self.seconds, 2)}
 
 
-class IntakeBusy(ReformSearchError):
+class IntakeBusy(Busy):
     """Another document is being added to this data folder."""
 
 

@@ -8,10 +8,11 @@ from typing import Any, Literal
 import numpy as np
 
 from ingest.records import Rating
+from reform_search.limits import QUERY_MAX_CHARS
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = QUERY_MAX_CHARS  # the name the index uses (reform_search.limits)
 COMPARE_POOL = 60  # ranked rows a comparison picks each city's best initiatives from
 
 

@@ -30,6 +30,7 @@ from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
 from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery
+from reform_search.limits import SEARCH_K_MAX
 from reform_search.settings import Settings
 
 log = logging.getLogger("reform_search.index")
@@ -143,8 +144,8 @@ class Searcher(ShapingMixin, ComparisonMixin):
             raise InvalidQuery("query is empty")
         if len(q) > MAX_QUERY_CHARS:
             raise InvalidQuery(f"query is {len(q)} characters; the limit is {MAX_QUERY_CHARS}")
-        if not 1 <= k <= 100:
-            raise InvalidQuery(f"k must be between 1 and 100, not {k}")
+        if not 1 <= k <= SEARCH_K_MAX:
+            raise InvalidQuery(f"k must be between 1 and {SEARCH_K_MAX}, not {k}")
         if mode not in MODES:
             raise InvalidQuery(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         for name, values, allowed in (

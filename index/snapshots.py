@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from reform_search.errors import IndexError_
+from reform_search.errors import Busy, IndexError_
 
 SNAPSHOTS = "snapshots"
 POINTER = "CURRENT"
@@ -31,8 +31,10 @@ LOCK = "build.lock"
 TMP_PREFIX = ".tmp-"
 
 
-class BuildLocked(IndexError_):
-    """Another build holds the lock."""
+class BuildLocked(IndexError_, Busy):
+    """Another build holds the lock (an IndexError_ for the callers that catch those, mapped as Busy)."""
+
+    fix = ""
 
 
 def new_snapshot_id() -> str:

@@ -6,7 +6,9 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reform_search.errors import ReformSearchError
+from pydantic import ValidationError
+
+from reform_search.errors import Busy, ReformSearchError, Unavailable, UserError
 from reform_search.cli_io import err as _err
 from reform_search.cli_io import print_json as _print_json
 from reform_search.settings import Settings, get_settings
@@ -85,7 +87,7 @@ def cmd_initiatives(args: argparse.Namespace, settings: Settings) -> int:
     items = [i for i in records.initiatives if not args.city or i.city in args.city]
     if args.city and not items:
         cities = sorted({i.city for i in records.initiatives})
-        raise ReformSearchError(f"no initiatives for city {', '.join(args.city)}; known cities: {', '.join(cities)}")
+        raise UserError(f"no initiatives for city {', '.join(args.city)}; known cities: {', '.join(cities)}")
     if args.json:
         _print_json([_initiative_json(i) for i in items])
         return 0
@@ -133,20 +135,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Exit codes by kind of error (argparse itself exits 2 on bad arguments, like a UserError).
+EXIT_USER, EXIT_UNAVAILABLE, EXIT_BUSY = 2, 3, 4
+
+
+def exit_code(e: ReformSearchError) -> int:
+    """The exit code for a domain error: fix the arguments (2), fix the data or model (3), try again (4)."""
+    if isinstance(e, Busy):
+        return EXIT_BUSY
+    return EXIT_UNAVAILABLE if isinstance(e, Unavailable) else EXIT_USER
+
+
+def settings_problems(e: ValidationError) -> str:
+    """Each refused setting by its environment variable, e.g. 'REFORM_SEARCH_PORT: Input should be ≤ 65535'."""
+    parts = []
+    for err in e.errors(include_url=False):
+        where = f"REFORM_SEARCH_{str(err['loc'][0]).upper()}" if err["loc"] else "settings"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = get_settings()
+    except ValidationError as e:
+        _err(f"error: invalid setting: {settings_problems(e)}")
+        return EXIT_USER
+    try:
         return _commands()[args.command](args, settings)
     except ReformSearchError as e:
-        _err(f"error: {e}")
-        return 2
+        _err(f"error: {e.explain()}")
+        return exit_code(e)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
-    except ValueError as e:  # pydantic settings validation
-        _err(f"error: invalid setting: {e}")
-        return 2
 
 
 if __name__ == "__main__":

@@ -7,9 +7,28 @@ import json
 import time
 from typing import Any
 
+from reform_search import limits
 from reform_search.cli_io import err as _err
-from reform_search.errors import ReformSearchError
+from reform_search.errors import ReformSearchError, Unavailable, UserError
 from reform_search.settings import Settings
+
+
+def _bounded(lo: int, hi: int) -> Any:
+    """An argparse type: an integer in [lo, hi], so a bad --k is refused before the index loads."""
+    def parse(v: str) -> int:
+        if not v.lstrip("-").isdigit() or not lo <= int(v) <= hi:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {lo} to {hi}, not {v!r}")
+        return int(v)
+    return parse
+
+
+def _text_arg(v: str) -> str:
+    """An argparse type: a query or question within the limit and not blank."""
+    if not v.strip():
+        raise argparse.ArgumentTypeError("must not be empty or whitespace")
+    if len(v) > limits.QUERY_MAX_CHARS:
+        raise argparse.ArgumentTypeError(f"is {len(v)} characters; the limit is {limits.QUERY_MAX_CHARS}")
+    return v
 
 
 def _filters(args: argparse.Namespace) -> Any:
@@ -115,7 +134,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     if not args.query:
-        raise ReformSearchError("give a query, or --queries FILE")
+        raise UserError("give a query, or --queries FILE")
     r = searcher.search(args.query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
         print(json.dumps([h.to_dict() for h in r.hits], ensure_ascii=False, indent=1))
@@ -199,9 +218,11 @@ def _admin_call(settings: Settings, path: str) -> dict[str, Any]:
     try:
         r = httpx.post(url, headers=headers, timeout=300)
     except httpx.HTTPError as e:
-        raise ReformSearchError(f"no server answered at {url} ({e}); it will load the current snapshot when started")
+        raise Unavailable(f"no server answered at {url} ({e}); it will load the current snapshot when started")
+    if r.status_code in (401, 403):
+        raise UserError(f"{url}: {r.status_code} {r.text[:500]}; set REFORM_SEARCH_ADMIN_KEY to the server's admin key")
     if r.status_code != 200:
-        raise ReformSearchError(f"{url}: {r.status_code} {r.text[:500]}")
+        raise Unavailable(f"{url}: {r.status_code} {r.text[:500]}")
     return r.json()
 
 
@@ -261,19 +282,19 @@ def add_parsers(sub: Any) -> None:
     sub.add_parser("model", help="materialize/check the embedding model (offline)")
     sub.add_parser("build", help="build the search index from the ingest records")
     s = sub.add_parser("search", help="search the index")
-    s.add_argument("query", nargs="?")
-    s.add_argument("--k", type=int, default=10)
+    s.add_argument("query", nargs="?", type=_text_arg)
+    s.add_argument("--k", type=_bounded(1, limits.SEARCH_K_MAX), default=limits.SEARCH_K_DEFAULT)
     s.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
     s.add_argument("--json", action="store_true")
     s.add_argument("--queries", help="file with one query per line; prints one JSON line per query")
     _add_filter_args(s)
     c = sub.add_parser("compare", help="comparable initiatives per city")
-    c.add_argument("query")
-    c.add_argument("--per-city", type=int, default=3)
+    c.add_argument("query", type=_text_arg)
+    c.add_argument("--per-city", type=_bounded(1, limits.PER_CITY_MAX), default=limits.PER_CITY_DEFAULT)
     c.add_argument("--json", action="store_true")
     _add_filter_args(c)
     a = sub.add_parser("ask", help="answer a question with quotes from the sources")
-    a.add_argument("question")
+    a.add_argument("question", type=_text_arg)
     a.add_argument("--json", action="store_true")
     _add_filter_args(a)
     v = sub.add_parser("serve", help="start the API and web UI")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
 from index.searcher import Searcher
-from reform_search.errors import IndexError_
+from reform_search.errors import Unavailable
 from search_api.deps import ApiError
 from search_api.schemas import ErrorResponse
 
@@ -36,7 +36,7 @@ def snapshot(request: Request) -> dict[str, Any]:
 def load_and_swap(state: Any) -> tuple[Searcher, Searcher | None]:
     """Open the current snapshot (reusing the served model), then swap it into `state`.
 
-    Returns (new, old); requests in flight finish on the old searcher. IndexError_ leaves
+    Returns (new, old); requests in flight finish on the old searcher. Unavailable (index or model) leaves
     `state` serving what it served. Blocking: call from a worker thread.
     """
     with state.reload_lock:
@@ -55,6 +55,6 @@ async def reload(request: Request) -> dict[str, Any]:
     """Load the current snapshot, then swap it in; requests in flight finish on the old one."""
     try:
         new, old = await run_in_threadpool(load_and_swap, request.app.state)
-    except IndexError_ as e:
-        raise ApiError(409, "reload_failed", f"{e}; still serving the previous snapshot") from e
+    except Unavailable as e:
+        raise ApiError(409, "reload_failed", f"{e.explain()}; still serving the previous snapshot") from e
     return {"serving": _describe(new), "replaced": _describe(old)}

@@ -10,17 +10,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.searcher import Searcher
-from reform_search.errors import IndexError_, InvalidQuery, NotFound, ReformSearchError
+from reform_search.errors import Unavailable
 from reform_search.settings import Settings, get_settings
 from search_api.deps import ApiError, BodyLimit, KeyGuard, SearcherDep, error_json, require_key, served_searcher
+from search_api.errors import install_error_handlers
+from search_api.openapi import install_openapi
 from search_api.schemas import ErrorResponse
-from search_api.service import to_filters, validation_message
+from search_api.service import to_filters
 
 log = logging.getLogger("reform_search.api")
 
@@ -36,9 +35,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             try:
                 app.state.searcher = Searcher.open(settings)
                 log.info("index loaded in %.1fs", time.perf_counter() - t)
-            except IndexError_ as e:
-                app.state.load_error = str(e)
-                log.error("index not loaded: %s", e)
+            except Unavailable as e:  # index or model: served as 503 with the fix until a reload succeeds
+                app.state.load_error = e.explain()
+                log.error("index not loaded: %s", app.state.load_error)
         async with mcp_endpoint.running():
             yield
         if searcher is None and app.state.searcher is not None:  # only what this app loaded itself
@@ -72,38 +71,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
                  (time.perf_counter() - t) * 1000, stages)
         return response
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_r: Request, e: ApiError) -> JSONResponse:
-        return error_json(e.status, e.type, e.message, e.details)
-
-    @app.exception_handler(InvalidQuery)
-    async def _invalid(_r: Request, e: InvalidQuery) -> JSONResponse:
-        return error_json(422, "invalid_query", str(e))
-
-    @app.exception_handler(NotFound)
-    async def _not_found(_r: Request, e: NotFound) -> JSONResponse:
-        return error_json(404, "not_found", str(e))
-
-    @app.exception_handler(ReformSearchError)
-    async def _domain(_r: Request, e: ReformSearchError) -> JSONResponse:
-        return error_json(400, "bad_request", str(e))
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_r: Request, e: RequestValidationError) -> JSONResponse:
-        errors = e.errors()
-        if any(err.get("type") == "json_invalid" for err in errors):
-            return error_json(400, "malformed_json", "request body is not valid JSON")
-        details = [{"loc": list(err["loc"]), "msg": err["msg"]} for err in errors]
-        return error_json(422, "validation_error", validation_message(details), details)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_r: Request, e: StarletteHTTPException) -> JSONResponse:
-        return error_json(e.status_code, "http_error", str(e.detail))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_r: Request, e: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return error_json(500, "internal_error", "unexpected server error; see the server log")
+    install_error_handlers(app)
 
     @app.get("/livez", tags=["health"])
     def livez() -> dict[str, str]:
@@ -135,6 +103,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     # MCP for chat clients (streamable HTTP), keyed like the JSON API; its session manager runs in the lifespan.
     mcp_endpoint = HttpEndpoint(build_server(lambda: served_searcher(app), settings), settings)
     app.add_route("/mcp", KeyGuard(mcp_endpoint), include_in_schema=False)
+    install_openapi(app)  # the served index's cities, kinds, years and ratings as enums
     return app
 
 

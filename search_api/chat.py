@@ -16,18 +16,10 @@ from index.generate import generated_answer
 from index.qa import Answer
 from ingest.paging import page_label
 from search_api.deps import ApiError, SearcherDep
-from search_api.schemas import ChatRequest
+from search_api.schemas import ChatRequest, UserMessage
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL_ID = "reform-search"
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return ""
 
 
 def to_markdown(a: Answer) -> str:
@@ -68,12 +60,10 @@ _SSE_EVENT = {"type": "object", "required": ["data"], "properties": {
              responses={200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}}}})  # with stream: true
 async def chat_completions(body: ChatRequest, searcher: SearcherDep) -> Any:
     """The last user message is the question; the reply is Markdown with quotes and sources."""
-    users = [m for m in body.messages if m.role == "user" and _text(m.content).strip()]
+    users = [m.content for m in body.messages if isinstance(m, UserMessage) and m.content and m.content.strip()]
     if not users:
         raise ApiError(422, "validation_error", "messages must contain a non-empty user message")
-    question = _text(users[-1].content).strip()
-    if len(question) > 1000:
-        raise ApiError(422, "validation_error", f"the user message is {len(question)} characters; the limit is 1000")
+    question = users[-1].strip()  # within limits.QUERY_MAX_CHARS (schemas.UserMessage)
     answer = await run_in_threadpool(generated_answer, searcher, question)
     content = to_markdown(answer)
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"

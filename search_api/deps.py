@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.searcher import Searcher
-from reform_search.errors import IndexError_
+from reform_search.errors import NotReady
 from search_api.schemas import ErrorResponse
 
 
@@ -23,9 +23,10 @@ class ApiError(Exception):
         self.status, self.type, self.message, self.details = status, type_, message, details
 
 
-def error_json(status: int, type_: str, message: str, details: Any = None) -> JSONResponse:
+def error_json(status: int, type_: str, message: str, details: Any = None,
+               headers: dict[str, str] | None = None) -> JSONResponse:
     body = ErrorResponse.model_validate({"error": {"type": type_, "message": message, "details": details}})
-    return JSONResponse(body.model_dump(), status_code=status)
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 class BodyLimit:
@@ -61,18 +62,15 @@ class BodyLimit:
 
 
 def served_searcher(app: FastAPI) -> Searcher:
-    """The searcher being served, or IndexError_ saying why there is none."""
+    """The searcher being served, or NotReady saying why there is none (503 at the edges)."""
     searcher = getattr(app.state, "searcher", None)
     if searcher is None:
-        raise IndexError_(getattr(app.state, "load_error", None) or "index is loading")
+        raise NotReady(getattr(app.state, "load_error", None) or "the index is loading; try again in a moment")
     return searcher
 
 
 def get_searcher(request: Request) -> Searcher:
-    try:
-        return served_searcher(request.app)
-    except IndexError_ as e:
-        raise ApiError(503, "not_ready", str(e)) from e
+    return served_searcher(request.app)
 
 
 def require_key(

@@ -21,7 +21,9 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from index.intake import Stage, add_and_publish, check_document, describe, intake_busy
+from ingest.corpus import KINDS
 from ingest.formats.read import SUPPORTED
+from reform_search import limits
 from reform_search.errors import CorpusError, DocumentError, IndexError_, ReformSearchError
 from reform_search.settings import Settings
 from search_api.admin import load_and_swap, require_admin
@@ -140,9 +142,11 @@ def _job_work(state: Any, settings: Settings, path: Path, name: str, meta: dict[
 def add_document_job(
     request: Request,
     file: Annotated[UploadFile | None, File(description=f"the document ({', '.join(SUPPORTED)})")] = None,
-    city: Annotated[str, Form()] = "",
-    kind: Annotated[str, Form(description="progress_report, department_policy, evaluation_report, reform_plan, other")] = "",
-    year: Annotated[list[str] | None, Form(description="fiscal year(s): repeat the field or '2024,2025'")] = None,
+    # Declared as the corpus checks them (add_document, parse_years): refused with 422 naming the file.
+    city: Annotated[str, Form(json_schema_extra={"minLength": 1, "pattern": limits.NON_BLANK})] = "",
+    kind: Annotated[str, Form(description=", ".join(KINDS), json_schema_extra={"enum": list(KINDS)})] = "",
+    year: Annotated[list[str] | None, Form(description="fiscal year(s): repeat the field or '2024,2025'",
+                                           json_schema_extra={"minItems": 1})] = None,
     title: Annotated[str | None, Form()] = None,
     url: Annotated[str | None, Form()] = None,
     doc_id: Annotated[str | None, Form(alias="id")] = None,

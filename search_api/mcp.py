@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from index.searcher import Searcher
 from index.snapshots import SnapshotStore
+from reform_search import limits
 from reform_search.errors import IndexError_, ReformSearchError
 from reform_search.settings import Settings
 from search_api import mcp_text, service
@@ -74,8 +75,9 @@ PerCity = _param(CompareRequest, "per_city", "1市あたりの取組数")
 Cities = _param(CompareRequest, "cities", "比べる市（省略するとすべての市）")
 Question = _param(AnswerRequest, "question", "質問文（例: 「狛江市はRPAでどれくらいの時間を削減したか」）")
 # The limits of the /initiatives/{id} routes (a path parameter and a query parameter there).
-InitiativeId = Annotated[str, Field(min_length=1, max_length=200, description="取組ID（search などの結果の initiative.id）")]
-SimilarK = Annotated[int, Field(default=5, ge=1, le=50, description="返す件数")]
+InitiativeId = Annotated[str, Field(min_length=1, max_length=limits.ID_MAX_CHARS,
+                                    description="取組ID（search などの結果の initiative.id）")]
+SimilarK = Annotated[int, Field(default=limits.SIMILAR_K_DEFAULT, ge=1, le=limits.SIMILAR_K_MAX, description="返す件数")]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
@@ -97,8 +99,8 @@ def tool_call(fn: Callable[[], R]) -> R:
     except ValidationError as e:
         errors = [{**err, "loc": ("arguments", *err["loc"])} for err in e.errors(include_url=False)]
         raise ToolError(service.validation_message(errors)) from e
-    except ReformSearchError as e:
-        raise ToolError(str(e)) from e
+    except ReformSearchError as e:  # the message the JSON API answers with, fix included
+        raise ToolError(e.explain()) from e
 
 
 def _result(out: BaseModel, text: str) -> CallToolResult:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from index.searcher import Searcher
+from reform_search import limits
 from search_api import service
 from search_api.deps import SearcherDep
 from search_api.schemas import (
@@ -24,6 +25,7 @@ from search_api.schemas import (
     ErrorResponse,
     FiltersIn,
     InitiativeOut,
+    QueryText,
     SearchRequest,
     SearchResponse,
     SimilarResponse,
@@ -73,13 +75,13 @@ async def search_post(request: Request, body: SearchRequest, searcher: SearcherD
 async def search_get(
     request: Request,
     searcher: SearcherDep,
-    q: Annotated[str, Query(max_length=1000, description="query")],
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    q: Annotated[QueryText, Query(description="query")],
+    k: Annotated[int, Query(ge=1, le=limits.SEARCH_K_MAX)] = limits.SEARCH_K_DEFAULT,
     mode: Annotated[str, Query(pattern="^(hybrid|dense|lexical)$")] = "hybrid",
-    city: Annotated[list[str] | None, Query()] = None,
-    kind: Annotated[list[str] | None, Query()] = None,
-    fiscal_year: Annotated[list[int] | None, Query()] = None,
-    rating: Annotated[list[str] | None, Query()] = None,
+    city: Annotated[list[str] | None, Query(max_length=limits.CITIES_MAX)] = None,
+    kind: Annotated[list[str] | None, Query(max_length=limits.KINDS_MAX)] = None,
+    fiscal_year: Annotated[list[int] | None, Query(max_length=limits.YEARS_MAX)] = None,
+    rating: Annotated[list[str] | None, Query(max_length=limits.RATINGS_MAX)] = None,
 ) -> SearchResponse:
     try:  # a blank q or too many filter values: 422 like POST /search, not a 500
         body = SearchRequest.model_validate(
@@ -105,16 +107,17 @@ async def answer(body: AnswerRequest, searcher: SearcherDep) -> AnswerResponse:
 
 @router.get("/initiatives/{initiative_id}", response_model=InitiativeOut, tags=["initiatives"],
             responses={404: {"model": ErrorResponse}})
-def get_initiative(initiative_id: Annotated[str, Path(max_length=200)], searcher: SearcherDep) -> InitiativeOut:
+def get_initiative(initiative_id: Annotated[str, Path(max_length=limits.ID_MAX_CHARS)],
+                   searcher: SearcherDep) -> InitiativeOut:
     return service.initiative(searcher, initiative_id)
 
 
 @router.get("/initiatives/{initiative_id}/similar", response_model=SimilarResponse, tags=["initiatives"],
             responses={404: {"model": ErrorResponse}})
 async def similar(
-    initiative_id: Annotated[str, Path(max_length=200)],
+    initiative_id: Annotated[str, Path(max_length=limits.ID_MAX_CHARS)],
     searcher: SearcherDep,
-    k: Annotated[int, Query(ge=1, le=50)] = 5,
+    k: Annotated[int, Query(ge=1, le=limits.SIMILAR_K_MAX)] = limits.SIMILAR_K_DEFAULT,
 ) -> SimilarResponse:
     """Comparable initiatives in other cities."""
     return await run_in_threadpool(service.similar, searcher, initiative_id, k)

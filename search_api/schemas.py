@@ -1,59 +1,72 @@
-"""Public API schemas: one per direction (requests in, responses out)."""
+"""Public API schemas: one per direction (requests in, responses out). Limits come from reform_search.limits."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-MAX_QUERY = 1000
+from reform_search import limits
+
+MAX_QUERY = limits.QUERY_MAX_CHARS
 
 
-def _not_blank(v: str) -> str:
-    if not v.strip():
+def refuse_blank(v: Any) -> Any:
+    """A clear message for a blank text (the NON_BLANK pattern would say the same less readably)."""
+    if isinstance(v, str) and not v.strip():
         raise ValueError("must not be empty or whitespace")
-    return v.strip()
+    return v
+
+
+def refuse_coercion(v: Any) -> Any:
+    """JSON integers only: pydantic would also take "10" and true, which the OpenAPI document calls invalid."""
+    if isinstance(v, (str, bool)):
+        raise ValueError("must be a JSON integer")
+    return v
+
+
+JsonInt = Annotated[int, BeforeValidator(refuse_coercion)]
+# A query or question: 1..QUERY_MAX_CHARS characters, not blank (declared as minLength/maxLength/pattern),
+# passed on without surrounding whitespace.
+QueryText = Annotated[str, Field(min_length=1, max_length=limits.QUERY_MAX_CHARS, pattern=limits.NON_BLANK),
+                      BeforeValidator(refuse_blank), AfterValidator(str.strip)]
 
 
 class FiltersIn(BaseModel):
+    """Values are checked against the served index; its OpenAPI document lists them as enums."""
+
     model_config = ConfigDict(extra="forbid")
 
-    city: list[str] = Field(default_factory=list, max_length=50)
-    kind: list[str] = Field(default_factory=list, max_length=20)
-    fiscal_year: list[int] = Field(default_factory=list, max_length=50)
-    rating: list[str] = Field(default_factory=list, max_length=20)
+    city: list[str] = Field(default_factory=list, max_length=limits.CITIES_MAX)
+    kind: list[str] = Field(default_factory=list, max_length=limits.KINDS_MAX)
+    fiscal_year: list[JsonInt] = Field(default_factory=list, max_length=limits.YEARS_MAX)
+    rating: list[str] = Field(default_factory=list, max_length=limits.RATINGS_MAX)
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(max_length=MAX_QUERY, examples=["RPAの導入"])
-    k: int = Field(default=10, ge=1, le=100)
+    query: QueryText = Field(examples=["RPAの導入"])
+    k: JsonInt = Field(default=limits.SEARCH_K_DEFAULT, ge=1, le=limits.SEARCH_K_MAX)
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     filters: FiltersIn = Field(default_factory=FiltersIn)
-
-    _q = field_validator("query")(_not_blank)
 
 
 class CompareRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(max_length=MAX_QUERY, examples=["ペーパーレス化の取組"])
-    per_city: int = Field(default=3, ge=1, le=20)
-    cities: list[str] | None = Field(default=None, max_length=50)
+    query: QueryText = Field(examples=["ペーパーレス化の取組"])
+    per_city: JsonInt = Field(default=limits.PER_CITY_DEFAULT, ge=1, le=limits.PER_CITY_MAX)
+    cities: list[str] | None = Field(default=None, max_length=limits.CITIES_MAX)
     filters: FiltersIn = Field(default_factory=FiltersIn)
-
-    _q = field_validator("query")(_not_blank)
 
 
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(max_length=MAX_QUERY, examples=["RPAの導入でどれくらいの時間が削減されたか"])
-    k: int = Field(default=8, ge=1, le=50)
+    question: QueryText = Field(examples=["RPAの導入でどれくらいの時間が削減されたか"])
+    k: JsonInt = Field(default=limits.ANSWER_K_DEFAULT, ge=1, le=limits.ANSWER_K_MAX)
     filters: FiltersIn = Field(default_factory=FiltersIn)
-
-    _q = field_validator("question")(_not_blank)
 
 
 class RatingOut(BaseModel):
@@ -187,14 +200,28 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "tool", "developer"]
+class UserMessage(BaseModel):
+    """A user turn; the last one with text is the question, so its text has the query limit."""
+
+    role: Literal["user"]
+    content: Annotated[str, Field(max_length=limits.QUERY_MAX_CHARS)] | None = None
+
+
+class OtherMessage(BaseModel):
+    role: Literal["system", "assistant", "tool", "developer"]
     content: str | list[dict[str, Any]] | None = None
+
+
+ChatMessage = Annotated[UserMessage | OtherMessage, Field(discriminator="role")]
+# What /v1/chat/completions checks before answering (422 otherwise): some user message has text.
+HAS_QUESTION = {"contains": {"type": "object", "required": ["role", "content"], "properties": {
+    "role": {"const": "user"}, "content": {"type": "string", "pattern": limits.NON_BLANK}}}}
 
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = "reform-search"
-    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
-    stream: bool = False
+    messages: list[ChatMessage] = Field(min_length=1, max_length=limits.CHAT_MESSAGES_MAX,
+                                        json_schema_extra=HAS_QUESTION)
+    stream: StrictBool = False

@@ -17,7 +17,9 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from index.qa import extractive_answer
-from reform_search.errors import InvalidQuery, NotFound
+from reform_search import limits
+from reform_search.errors import NotFound, ReformSearchError
+from search_api.errors import http_status
 from search_api.source_view import source_pieces
 from search_api.ui.display import kind_label
 from search_api.ui.export import export_body
@@ -43,17 +45,24 @@ ASK_EXAMPLES = ["狛江市はRPAでどれくらいの時間を削減したか", 
 TABS = {"search_page": "search", "compare_page": "compare", "compare_export": "compare", "ask_page": "ask"}
 
 
+# Titles of the error page by the status search_api.errors gives a domain error (the same as the API's).
+TITLES = {400: "入力を確認してください", 404: "ページが見つかりません", 409: "ほかの処理が進行中です",
+          422: "入力を確認してください", 503: "検索の準備ができていません"}
+UNEXPECTED = UIError(500, "エラーが発生しました", "時間をおいてもう一度お試しください。続く場合は管理者にお知らせください。")
+
+
 def error_page(request: Request, exc: Exception, active: str) -> HTMLResponse:
     """The friendly page for a failed page request (never a stack trace)."""
     if isinstance(exc, UIError):
         err = exc
     elif isinstance(exc, NotFound):
-        err = UIError(404, "ページが見つかりません", "指定された取組または資料はありません。")
-    elif isinstance(exc, InvalidQuery):
-        err = UIError(400, "入力を確認してください", str(exc))
+        err = UIError(404, TITLES[404], "指定された取組または資料はありません。")
+    elif isinstance(exc, ReformSearchError) and http_status(exc)[0] in TITLES:
+        status = http_status(exc)[0]
+        err = UIError(status, TITLES[status], exc.explain())
     else:
         log.error("UI page failed", exc_info=exc)
-        err = UIError(500, "エラーが発生しました", "時間をおいてもう一度お試しください。続く場合は管理者にお知らせください。")
+        err = UNEXPECTED
     return page(request, "error.html", err.status, title=err.title, message=err.message, active=active)
 
 
@@ -94,7 +103,7 @@ def search_page(request: Request, s: PageSearcher, q: QueryText, sel: Selected) 
     if not q:
         docs = sorted(s.meta.documents.values(), key=lambda d: (d["city"], d["id"]))
         return page(request, "search.html", documents=docs, **ctx)
-    k = 30 if request.query_params.get("more") else 10
+    k = limits.UI_MORE_K if request.query_params.get("more") else limits.SEARCH_K_DEFAULT
     r = s.search(q, k=k, filters=sel.filters)
     counts = {c: sum(h.city == c for h in r.hits) for c in s.cities}
     return page(request, "search.html", hits=[hit_view(h) for h in r.hits], counts=counts, took=r.took_ms, k=k, **ctx)

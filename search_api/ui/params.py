@@ -11,9 +11,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from index.searcher import Filters, Searcher
+from reform_search import limits
+from search_api.deps import served_searcher
 from search_api.ui.display import kind_label
 
-MAX_QUERY = 1000
+MAX_QUERY = limits.QUERY_MAX_CHARS
 EXPORT_FORMATS = ("csv", "md")
 
 
@@ -34,11 +36,11 @@ class Selection:
 
 
 def searcher_of(request: Request) -> Searcher:
-    s = getattr(request.app.state, "searcher", None)
-    if s is None:
-        why = getattr(request.app.state, "load_error", None) or "索引を読み込んでいます。しばらくしてから再読み込みしてください。"
-        raise UIError(503, "検索の準備ができていません", why)
-    return s
+    """The served searcher, or NotReady (a 503 page with the API's message: why, and the fix)."""
+    state = request.app.state
+    if getattr(state, "searcher", None) is None and not getattr(state, "load_error", None):
+        raise UIError(503, "検索の準備ができていません", "索引を読み込んでいます。しばらくしてから再読み込みしてください。")
+    return served_searcher(request.app)
 
 
 PageSearcher = Annotated[Searcher, Depends(searcher_of)]
@@ -70,9 +72,9 @@ def selection_of(request: Request, s: PageSearcher) -> Selection:
 
 
 def per_city_of(request: Request) -> int:
-    v = request.query_params.get("per_city", "3")
-    if not v.isdigit() or not 1 <= int(v) <= 10:
-        raise UIError(400, "表示件数を確認してください", "1市あたりの件数は 1〜10 で指定してください。")
+    v = request.query_params.get("per_city", str(limits.PER_CITY_DEFAULT))
+    if not v.isdigit() or not 1 <= int(v) <= limits.PER_CITY_MAX:
+        raise UIError(400, "表示件数を確認してください", f"1市あたりの件数は 1〜{limits.PER_CITY_MAX} で指定してください。")
     return int(v)
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from reform_search import limits
 from search_api.ui.display import KIND_LABELS
 
 API_DIR = Path(__file__).resolve().parent.parent
@@ -27,5 +28,6 @@ def page(request: Request, name: str, code: int = 200, **ctx: Any) -> HTMLRespon
     s = getattr(request.app.state, "searcher", None)
     base = {"cities": s.cities if s else [], "kinds": s.kinds if s else [], "years": s.years if s else [],
             "rating_values": s.rating_values if s else [], "kind_labels": KIND_LABELS, "q": "",
+            "query_max": limits.QUERY_MAX_CHARS,
             "selected": {"city": [], "kind": [], "year": [], "rating": []}}
     return templates.TemplateResponse(request, name, {**base, **ctx}, status_code=code)
