@@ -98,7 +98,8 @@ def initiative(searcher: Searcher, initiative_id: str) -> InitiativeOut:
 
 def similar(searcher: Searcher, initiative_id: str, k: int) -> SimilarResponse:
     r = searcher.similar(initiative_id, k)
-    return SimilarResponse(initiative_id=initiative_id, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits])
+    return SimilarResponse(initiative_id=initiative_id, took_ms=round(r.took_ms, 2),
+                           results=[hit_out(h) for h in r.hits])
 
 
 def documents(searcher: Searcher) -> DocumentsResponse:

@@ -219,3 +219,19 @@ def test_missing_index_gives_a_friendly_page(tmp_path):
     c = TestClient(create_app(make_settings(tmp_path)))  # no lifespan: the searcher is not loaded
     r = c.get("/", params={"q": "RPA"})
     assert r.status_code == 503 and is_html(r) and "検索の準備ができていません" in r.text
+
+
+def test_failures_in_a_page_or_its_parameters_give_the_error_page_of_its_tab(client: TestClient, searcher: Any,
+                                                                             monkeypatch: pytest.MonkeyPatch):
+    bad = client.get("/compare.csv", params={"q": "RPA", "city": "三鷹市"})  # refused by a parameter dependency
+    assert bad.status_code == 400 and is_html(bad) and "三鷹市" in bad.text
+    assert 'href="/compare" aria-current="page"' in bad.text
+
+    def broken(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(searcher, "compare", broken)
+    r = client.get("/compare", params={"q": "RPA"})
+    assert r.status_code == 500 and is_html(r) and "エラーが発生しました" in r.text
+    assert "disk on fire" not in r.text and "Traceback" not in r.text
+    assert 'href="/compare" aria-current="page"' in r.text
