@@ -125,7 +125,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     """
     import faiss
 
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
 
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -134,16 +134,15 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
         raise ValueError("no chunks to index; did ingest find any documents?")
 
     t = time.perf_counter()
-    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
     if encoder is None:
-        encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
+        encoder = encoder_from_settings(settings)
     timings["load_model"] = time.perf_counter() - t
-    model_info = {
-        "name": spec.name,
+    model_info = {  # what the encoder really is: vector reuse trusts these fields
+        "name": encoder.spec.name,
         "dimension": int(encoder.dim),
-        "query_prompt": spec.query_prompt,
-        "document_prompt": spec.document_prompt,
-        "dtype": settings.model_dtype,
+        "query_prompt": encoder.spec.query_prompt,
+        "document_prompt": encoder.spec.document_prompt,
+        "dtype": encoder.dtype,
         "embed_context": settings.embed_context,
     }
 
@@ -184,6 +183,9 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
                                              progress=on_batch)
         else:
             fresh = executor.embed([texts[n] for n in todo], progress=on_batch)
+            if executor.dtype != model_info["dtype"]:  # the manifest must say what the vectors are
+                raise IndexError_(f"executor {executor.name} embedded in {executor.dtype}, the encoder runs in "
+                                  f"{model_info['dtype']}; build with one model_dtype")
         vectors[todo] = fresh
     timings["embed"] = time.perf_counter() - t
 

@@ -54,15 +54,14 @@ def publish(records: Records, settings: Settings, progress: Callable[[str], None
     from the vectors on (FAISS, BM25, validation, the swap) is the same for every executor.
     `embed_progress(done, total)` reports the chunks being embedded (see build_index).
     """
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
 
     say = progress or (lambda _m: None)
     store = SnapshotStore(settings.index_dir)
     with store.lock():
         store.prune(settings.snapshot_keep)  # also clears what a killed build left behind
         if encoder is None:
-            spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
-            encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
+            encoder = encoder_from_settings(settings)
         staging = store.staging_dir()
         try:
             with build_executor(settings, executor, progress) as ex:
