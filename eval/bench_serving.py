@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.bench_api import server
-from eval.bench_common import QUERIES, line, pct
+from eval.bench_common import QUERIES, line, pct, server
 
 SUFFIXES = ("", "の事例", "の効果と課題", "について他市の状況", "の導入状況", "の今後の方針")
 LEVELS = (8, 32)

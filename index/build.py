@@ -19,6 +19,7 @@ import numpy as np
 
 from ingest.pipeline import Records
 from ingest.records import Chunk
+from index.faults import fault_point
 from index.store import BM25_DIR, FAISS_FILE, INDEX_FORMAT, MANIFEST, META_DB, write_meta
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from reform_search.errors import IndexError_
@@ -167,6 +168,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     def on_batch(done: int, total: int) -> None:
         if embed_progress:
             embed_progress(done, total)
+        fault_point(settings.fault, "mid-embed", settings.index_dir)
         now = time.perf_counter()
         if now - last[0] > 2 or done == total:
             last[0] = now
@@ -220,6 +222,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
         },
     }
     # The manifest is written last: a directory without one is never a valid index.
+    fault_point(settings.fault, "before-manifest", settings.index_dir)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     timings["write"] = time.perf_counter() - t
     return BuildReport(out_dir, len(chunks), timings, manifest)

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from eval.bench_api import free_port, server
+from tests.support.server import free_port, server
 from index.generate import generated_answer, keep_valid_citations
 
 
