@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024, le=2 * 1024 * 1024 * 1024, description="Largest document POST /documents accepts"
     )
+    body_discard_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, le=1024 * 1024 * 1024,
+        description="An over-limit request body up to this size is read and dropped before the 413, so clients "
+        "that send the whole body first (urllib, requests) get the 413; a larger one may see the connection cut",
+    )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
