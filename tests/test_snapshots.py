@@ -128,8 +128,9 @@ def kill_trial(settings: Any, encoder: Any, stage: str, action: str, log: Path) 
     check that a complete snapshot is served. (Served before, served after.)"""
     store = SnapshotStore(settings.index_dir)
     serving = store.require_current()
-    # embed_context=none changes every embedded text, so the build has vectors to embed (mid-embed)
-    build = build_process(settings, log, f"{stage}:{action}", REFORM_SEARCH_EMBED_CONTEXT="none")
+    # mid-embed needs vectors to embed: embed_context=none changes every embedded text (nothing is reused)
+    env = {"REFORM_SEARCH_EMBED_CONTEXT": "none"} if stage == "mid-embed" else {}
+    build = build_process(settings, log, f"{stage}:{action}", **env)
     if action == "pause":
         os.kill(wait_paused(build, settings, stage, log), signal.SIGKILL)
         assert build.wait(timeout=60) == -signal.SIGKILL
