@@ -51,15 +51,16 @@ browser-deps:
 	command -v chromium >/dev/null && fc-list :lang=ja 2>/dev/null | grep -q . || \
 	  (apt-get update && apt-get install -y chromium fonts-ipafont-gothic)
 
-# Default suite: unit tests plus end-to-end tests on small fixtures with the real model.
+# Default suite: unit tests plus end-to-end tests on small fixtures with the real model
+# (pyproject's addopts select `not slow and not stress`; a bare `pytest` runs the same).
 test: setup browser-deps
-	$(PY) -m pytest -m "not slow and not stress"
+	$(PY) -m pytest
 
 # Everything except the stress runs, including the pinned full-corpus quality numbers.
 test-all: setup browser-deps
 	$(PY) -m pytest -m "not stress"
 
-# Load during a hot swap and repeated kill -9 of builds (prints its measurements).
+# Load during a hot swap, and builds killed -9 (or crashed) at every stage (prints its measurements).
 stress: setup
 	$(PY) -m pytest -m stress -s
 

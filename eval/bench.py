@@ -120,12 +120,11 @@ def synthetic_searcher(base: Any, n: int, seed: int = 0) -> Any:
 
 
 def bench_threads(settings: Any, texts: list[str]) -> None:
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
 
     print("torch threads")
-    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
     for threads in (1, 2):
-        enc = load_encoder(spec, threads=threads, dtype=settings.model_dtype)
+        enc = encoder_from_settings(settings, threads=threads)
         enc.encode_queries(["warm up"])
         t = time.perf_counter()
         enc.encode_documents(texts, batch_size=settings.encode_batch_size)

@@ -17,7 +17,7 @@ def load() -> str:
 def main(argv: list[str] | None = None) -> int:
     from index.build import context_text
     from index.executors.ray import RayExecutor
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
     from ingest.pipeline import load_records
     from reform_search.settings import get_settings
 
@@ -33,10 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(texts)} chunk texts, dtype {settings.model_dtype}, {os.cpu_count()} cores; {load()}")
     ref = None
     if not args.skip_local:
-        spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
         for threads in (2, 1):
             t = time.perf_counter()
-            enc = load_encoder(spec, threads=threads, dtype=settings.model_dtype)
+            enc = encoder_from_settings(settings, threads=threads)
             vecs = enc.encode_documents(texts, batch_size=settings.encode_batch_size)
             sec = time.perf_counter() - t
             ref = vecs if ref is None else ref

@@ -64,14 +64,12 @@ def synthetic(base: np.ndarray, n: int, seed: int = 0, noise: float = 0.02) -> n
 
 
 def query_vectors(settings: Any) -> np.ndarray:
-    from eval.bench import QUERIES
-    from index.model import load_encoder, resolve_model
+    from eval.bench_common import QUERIES
+    from index.model import encoder_from_settings
 
     qfile = Path(__file__).with_name("queries.jsonl")
     qs = QUERIES + [json.loads(line)["query"] for line in qfile.read_text(encoding="utf-8").splitlines() if line.strip()]
-    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
-    enc = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
-    return enc.encode_queries(qs)
+    return encoder_from_settings(settings).encode_queries(qs)
 
 
 def build(kind: str, vectors: np.ndarray) -> tuple[Any, str]:

@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.bench_api import server
-from eval.bench_common import QUERIES, line, pct
+from eval.bench_common import QUERIES, line, pct, server
 
 SUFFIXES = ("", "の事例", "の効果と課題", "について他市の状況", "の導入状況", "の今後の方針")
 LEVELS = (8, 32)
@@ -37,12 +36,12 @@ def distinct_queries(n: int) -> list[str]:
 
 def bare_encoder(settings: Any, queries: list[str], batch: int = 32) -> dict[str, float]:
     """sentence-transformers' own encode: one query at a time (float32 and serving dtype), batches of 32."""
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
 
-    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
     out: dict[str, float] = {}
     for dtype in dict.fromkeys(("float32", settings.model_dtype)):
-        model = load_encoder(spec, threads=settings.torch_threads, dtype=dtype)._model  # the bare model
+        encoder = encoder_from_settings(settings, dtype=dtype)
+        model, spec = encoder._model, encoder.spec  # the bare model
 
         def enc(texts: list[str], size: int) -> None:
             model.encode(texts, prompt=spec.query_prompt or None, batch_size=size, normalize_embeddings=True,

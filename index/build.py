@@ -19,6 +19,7 @@ import numpy as np
 
 from ingest.pipeline import Records
 from ingest.records import Chunk
+from index.faults import fault_point
 from index.store import BM25_DIR, FAISS_FILE, INDEX_FORMAT, MANIFEST, META_DB, write_meta
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from reform_search.errors import EmptyCorpus, IndexError_
@@ -134,7 +135,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     """
     import faiss
 
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
 
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -142,16 +143,15 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     require_chunks(records, settings)
 
     t = time.perf_counter()
-    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
     if encoder is None:
-        encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
+        encoder = encoder_from_settings(settings)
     timings["load_model"] = time.perf_counter() - t
-    model_info = {
-        "name": spec.name,
+    model_info = {  # what the encoder really is: vector reuse trusts these fields
+        "name": encoder.spec.name,
         "dimension": int(encoder.dim),
-        "query_prompt": spec.query_prompt,
-        "document_prompt": spec.document_prompt,
-        "dtype": settings.model_dtype,
+        "query_prompt": encoder.spec.query_prompt,
+        "document_prompt": encoder.spec.document_prompt,
+        "dtype": encoder.dtype,
         "embed_context": settings.embed_context,
     }
 
@@ -176,6 +176,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     def on_batch(done: int, total: int) -> None:
         if embed_progress:
             embed_progress(done, total)
+        fault_point(settings.fault, "mid-embed", settings.index_dir)
         now = time.perf_counter()
         if now - last[0] > 2 or done == total:
             last[0] = now
@@ -192,6 +193,9 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
                                              progress=on_batch)
         else:
             fresh = executor.embed([texts[n] for n in todo], progress=on_batch)
+            if executor.dtype != model_info["dtype"]:  # the manifest must say what the vectors are
+                raise IndexError_(f"executor {executor.name} embedded in {executor.dtype}, the encoder runs in "
+                                  f"{model_info['dtype']}; build with one model_dtype")
         vectors[todo] = fresh
     timings["embed"] = time.perf_counter() - t
 
@@ -226,6 +230,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
         },
     }
     # The manifest is written last: a directory without one is never a valid index.
+    fault_point(settings.fault, "before-manifest", settings.index_dir)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     timings["write"] = time.perf_counter() - t
     return BuildReport(out_dir, len(chunks), timings, manifest)

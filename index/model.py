@@ -7,6 +7,8 @@ sentence-transformers model is loaded by name (:mod:`index.embedding.encoder`).
 
 from __future__ import annotations
 
+from reform_search.settings import Settings
+
 from index.embedding.spec import (  # noqa: F401
     CONVERTER_VERSION,
     E5_ALIASES,
@@ -63,3 +65,10 @@ from index.embedding.encoder import (  # noqa: F401
     load_encoder,
     resolve_model,
 )
+
+
+def encoder_from_settings(settings: Settings, *, threads: int | None = None, dtype: str | None = None) -> Encoder:
+    """The encoder `settings` name (model, prompts, cache, threads, dtype); `threads`/`dtype` override them."""
+    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
+    return load_encoder(spec, threads=settings.torch_threads if threads is None else threads,
+                        dtype=dtype or settings.model_dtype)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from index.build import BuildReport, build_index, require_chunks
+from index.faults import fault_point
 from index.snapshots import SnapshotStore
 from ingest.pipeline import Records
 from reform_search.errors import IndexError_
@@ -54,27 +55,31 @@ def publish(records: Records, settings: Settings, progress: Callable[[str], None
     from the vectors on (FAISS, BM25, validation, the swap) is the same for every executor.
     `embed_progress(done, total)` reports the chunks being embedded (see build_index).
     """
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
 
     say = progress or (lambda _m: None)
     require_chunks(records, settings)
-    store = SnapshotStore(settings.index_dir)
+    store = SnapshotStore(settings.index_dir, fault=settings.fault)
+    fault = settings.fault
     with store.lock():
         store.prune(settings.snapshot_keep)  # also clears what a killed build left behind
         if encoder is None:
-            spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
-            encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
+            encoder = encoder_from_settings(settings)
         staging = store.staging_dir()
+        fault_point(fault, "staging", store.root)
         try:
             with build_executor(settings, executor, progress) as ex:
                 report = build_index(records, settings, staging, progress, encoder, previous=store.current(),
                                      executor=ex, embed_progress=embed_progress)
             validate_snapshot(staging, settings, encoder)
+            fault_point(fault, "before-commit", store.root)
             snapshot = store.commit(staging)
+            fault_point(fault, "before-publish", store.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         store.set_current(snapshot)
+        fault_point(fault, "after-publish", store.root)
         pruned = store.prune(settings.snapshot_keep)
         say(f"snapshot {snapshot.name} is current" + (f"; pruned {len(pruned)} old" if pruned else ""))
     report.path = snapshot

@@ -77,7 +77,7 @@ class Searcher(ShapingMixin, ComparisonMixin):
         """Load and cross-check every part of the index; refuse one built with another model."""
         import bm25s
 
-        from index.model import load_encoder, resolve_model
+        from index.model import encoder_from_settings, resolve_model
 
         from index.snapshots import SnapshotStore
 
@@ -111,7 +111,7 @@ class Searcher(ShapingMixin, ComparisonMixin):
                 f"{parts}, faiss dimension {dense.d}; rebuild with `reform-search build`"
             )
         if encoder is None:
-            encoder = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
+            encoder = encoder_from_settings(settings)
         if encoder.dim != built["dimension"]:
             raise IndexMismatch(f"model dimension {encoder.dim} differs from the index's {built['dimension']}")
         return cls(settings, index_dir, manifest, meta, dense, bm25, encoder, batcher)

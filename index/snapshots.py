@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from index.faults import fault_point
 from reform_search.errors import Busy, IndexError_
 
 SNAPSHOTS = "snapshots"
@@ -52,9 +53,10 @@ def _fsync_dir(path: Path) -> None:
 class SnapshotStore:
     """The snapshots of one index root and the pointer to the current one."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, fault: str | None = None) -> None:
         self.root = root
         self.dir = root / SNAPSHOTS
+        self.fault = fault  # crash tests only (index.faults)
 
     def _pointer(self) -> dict[str, str | None]:
         path = self.root / POINTER
@@ -113,6 +115,7 @@ class SnapshotStore:
             json.dump(data, f)
             f.flush()
             os.fsync(f.fileno())
+        fault_point(self.fault, "mid-publish", self.root)
         os.replace(tmp, self.root / POINTER)
         _fsync_dir(self.root)
 
@@ -125,8 +128,8 @@ class SnapshotStore:
         return prev
 
     def prune(self, keep: int) -> list[Path]:
-        """Delete all but the newest `keep` snapshots (never current or previous) and stale
-        staging directories. Call with the build lock held."""
+        """Delete all but the newest `keep` snapshots (never current or previous), stale
+        staging directories and pointer files a crash left unrenamed. Call with the build lock held."""
         protected = {p for p in (self.current(), self.previous()) if p is not None}
         removed = []
         snaps = self.snapshots()
@@ -138,6 +141,9 @@ class SnapshotStore:
             for stale in self.dir.glob(f"{TMP_PREFIX}*"):
                 shutil.rmtree(stale, ignore_errors=True)
                 removed.append(stale)
+        for stale in self.root.glob(f".{POINTER}.*"):
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
         return removed
 
     @contextmanager

@@ -52,13 +52,12 @@ def open_searcher(settings: Settings) -> Any:
 
 
 def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
-    from index.model import load_encoder, resolve_model
+    from index.model import encoder_from_settings
 
     t = time.perf_counter()
-    spec = resolve_model(settings.model, settings.cache_dir, settings.query_prompt, settings.document_prompt)
-    enc = load_encoder(spec, threads=settings.torch_threads, dtype=settings.model_dtype)
-    _err(f"model {spec.name} at {spec.path}: dimension {enc.dim}, ready in {time.perf_counter() - t:.1f}s")
-    print(spec.path)
+    enc = encoder_from_settings(settings)
+    _err(f"model {enc.name} at {enc.spec.path}: dimension {enc.dim}, {enc.dtype}, ready in {time.perf_counter() - t:.1f}s")
+    print(enc.spec.path)
     return 0
 
 

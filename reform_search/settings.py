@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+#: Build stages, in order, at which `fault` can stop a build (index.faults)
+FAULT_STAGES = ("staging", "mid-embed", "before-manifest", "before-commit", "before-publish", "mid-publish",
+                "after-publish")
 
 
 def _default_cache() -> Path:
@@ -84,6 +87,9 @@ class Settings(BaseSettings):
     ray_num_cpus: int | None = Field(default=None, ge=1, le=4096, description="CPUs of the local Ray; unset = all")
     ray_block_chunks: int = Field(default=256, ge=8, le=100_000, description="Chunks per Ray Data block (one actor call)")
 
+    fault: str | None = Field(
+        default=None, description="Crash tests only: '<stage>:pause' or '<stage>:exit' stops a build at a FAULT_STAGES stage"
+    )
     snapshot_keep: int = Field(default=3, ge=2, le=100, description="Index snapshots kept (current and previous always)")
     admin_key: str | None = Field(default=None, description="If set, required (X-Admin-Key) by /admin endpoints")
     host: str = "127.0.0.1"
@@ -95,6 +101,11 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024, le=2 * 1024 * 1024 * 1024, description="Largest document POST /documents accepts"
     )
+    body_discard_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, le=1024 * 1024 * 1024,
+        description="An over-limit request body up to this size is read and dropped before the 413, so clients "
+        "that send the whole body first (urllib, requests) get the 413; a larger one may see the connection cut",
+    )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint for generated answers")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
@@ -105,6 +116,16 @@ class Settings(BaseSettings):
     def _model_not_blank(cls, v: str) -> str:
         if not v.strip():
             raise ValueError("model must be a sentence-transformers name or path")
+        return v.strip()
+
+    @field_validator("fault")
+    @classmethod
+    def _fault_names_a_stage(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        stage, _, action = v.strip().partition(":")
+        if stage not in FAULT_STAGES or action not in ("pause", "exit"):
+            raise ValueError(f"fault must be '<stage>:pause' or '<stage>:exit' with a stage of {', '.join(FAULT_STAGES)}")
         return v.strip()
 
     @model_validator(mode="after")

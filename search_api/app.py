@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["*"])
     upload_limit = settings.upload_max_bytes + 64 * 1024  # the file plus its form fields (search_api.documents)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, paths={"/documents": upload_limit})
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, paths={"/documents": upload_limit},
+                       discard=settings.body_discard_bytes)
 
     @app.middleware("http")
     async def access_log(request: Request, call_next: Any) -> Any:

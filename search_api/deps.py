@@ -29,36 +29,70 @@ def error_json(status: int, type_: str, message: str, details: Any = None,
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
-class BodyLimit:
-    """413 for bodies over the limit, whether or not Content-Length is honest."""
+async def _discard(receive: Receive, budget: int) -> None:
+    """Read and drop the rest of a request body, at most about `budget` more bytes."""
+    while budget > 0:
+        msg = await receive()
+        if msg["type"] != "http.request":
+            return
+        budget -= len(msg.get("body", b""))
+        if not msg.get("more_body", False):
+            return
 
-    def __init__(self, app: ASGIApp, limit: int, paths: dict[str, int] | None = None) -> None:
-        self.app, self.default, self.paths = app, limit, paths or {}
+
+class BodyLimit:
+    """413 for bodies over the limit, whether or not Content-Length is honest.
+
+    An over-limit body of up to `discard` bytes in all is read and dropped before the answer:
+    a server that answers and closes with the body unread resets the connection, and clients
+    that send the whole body before reading (urllib, requests) see that reset instead of the
+    413. A longer body is answered at once, as is a client waiting on `Expect: 100-continue`
+    (it has sent nothing yet).
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, paths: dict[str, int] | None = None, discard: int = 0) -> None:
+        self.app, self.default, self.paths, self.discard = app, limit, paths or {}, discard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self.paths.get(scope["path"], self.default)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
+            if int(declared) <= self.discard and headers.get(b"expect", b"").lower() != b"100-continue":
+                await _discard(receive, int(declared))
             await error_json(413, "payload_too_large", f"request body over {limit} bytes")(scope, receive, send)
             return
-        seen = 0
+        seen, over, started = 0, False, False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > limit:
+                    over = True
+                    if msg.get("more_body", False):
+                        await _discard(receive, self.discard - seen)
                     raise ApiError(413, "payload_too_large", f"request body over {limit} bytes")
             return msg
 
+        async def answer(msg: Message) -> None:
+            nonlocal started
+            if over and not started:
+                return  # what the app made of the cut-off body (FastAPI: a 400) gives way to the 413
+            started = True
+            await send(msg)
+
         try:
-            await self.app(scope, limited, send)
-        except ApiError as e:
-            await error_json(e.status, e.type, e.message)(scope, receive, send)
+            await self.app(scope, limited, answer)
+        except Exception:
+            if not over or started:
+                raise
+        if over and not started:
+            await error_json(413, "payload_too_large", f"request body over {limit} bytes")(scope, receive, send)
 
 
 def served_searcher(app: FastAPI) -> Searcher:

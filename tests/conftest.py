@@ -28,10 +28,10 @@ def private_copy(root: Path, fixture_settings: Settings, **overrides: Any) -> Se
 
 @pytest.fixture(scope="session")
 def encoder() -> Any:
-    from index.model import load_encoder, resolve_model
+    """The encoder the default settings serve with (dtype included), as the CLI and server load it."""
+    from index.model import encoder_from_settings
 
-    s = Settings()
-    return load_encoder(resolve_model(s.model, s.cache_dir), threads=s.torch_threads)
+    return encoder_from_settings(Settings())
 
 
 @pytest.fixture(scope="session")

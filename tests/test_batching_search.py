@@ -23,19 +23,13 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def bf16_encoder() -> Any:
-    """The default serving dtype, where padding changes the last bits of a vector."""
-    from index.model import load_encoder, resolve_model
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_query_gets_the_same_vector_alone_and_in_a_batch(dtype, encoder):
+    from index.model import encoder_from_settings
     from reform_search.settings import Settings
 
-    s = Settings()
-    return load_encoder(resolve_model(s.model, s.cache_dir), threads=s.torch_threads, dtype="bfloat16")
-
-
-@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
-def test_a_query_gets_the_same_vector_alone_and_in_a_batch(dtype, encoder, bf16_encoder):
-    enc = encoder if dtype == "float32" else bf16_encoder
+    enc = encoder if encoder.dtype == dtype else encoder_from_settings(Settings(), dtype=dtype)
+    assert enc.dtype == dtype
     alone = np.stack([enc.encode_queries([q])[0] for q in QUERIES])
     mixed = QUERIES[::-1] + ["x" * 400, "短い"]  # other lengths, other neighbours, one long query
     batched = enc.encode_queries(mixed, batch_size=len(mixed))[: len(QUERIES)][::-1]
@@ -61,15 +55,15 @@ def _ranked(s: Searcher, q: str) -> list[tuple[str, float]]:
     return [(h.chunk_id, round(h.score, 9)) for h in s.search(q, k=10).hits]
 
 
-def test_search_results_in_a_forced_batch_equal_unbatched_ones(fixture_settings, built_index, bf16_encoder):
-    alone = Searcher.open(fixture_settings, encoder=bf16_encoder,
-                          batcher=QueryBatcher(lambda t: bf16_encoder.encode_queries(t), batch_size=1, cache_size=0))
+def test_search_results_in_a_forced_batch_equal_unbatched_ones(fixture_settings, built_index, encoder):
+    alone = Searcher.open(fixture_settings, encoder=encoder,
+                          batcher=QueryBatcher(lambda t: encoder.encode_queries(t), batch_size=1, cache_size=0))
     expected = {q: _ranked(alone, q) for q in QUERIES}
     expected_compare = {q: [(g.city, [h.chunk_id for h in g.hits]) for g in alone.compare(q).groups] for q in QUERIES}
     alone.close()
 
-    gate = Gate(bf16_encoder)
-    batched = Searcher.open(fixture_settings, encoder=bf16_encoder,
+    gate = Gate(encoder)
+    batched = Searcher.open(fixture_settings, encoder=encoder,
                             batcher=QueryBatcher(gate, batch_size=64, wait_ms=0, cache_size=0))
     with ThreadPoolExecutor(len(QUERIES) + 1) as ex:
         warm = ex.submit(batched.encode_query, "warm up")
@@ -97,8 +91,8 @@ def _strip(body: Any) -> Any:
     return body
 
 
-def test_concurrent_api_requests_match_sequential_ones(fixture_settings, built_index, bf16_encoder):
-    s = Searcher.open(fixture_settings, encoder=bf16_encoder)  # real batcher, real wait, cache on
+def test_concurrent_api_requests_match_sequential_ones(fixture_settings, built_index, encoder):
+    s = Searcher.open(fixture_settings, encoder=encoder)  # real batcher, real wait, cache on
     calls = [("/search", {"query": q, "k": 5}) for q in QUERIES]
     calls += [("/compare", {"query": q, "per_city": 2}) for q in QUERIES[:4]]
     calls += [("/answer", {"question": q + "について教えてください"}) for q in QUERIES[:4]]

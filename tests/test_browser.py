@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from eval.bench_api import server
+from tests.support.server import server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -134,3 +134,29 @@ def test_other_tokenizer_dictionary_is_refused(fixture_settings, built_index: Pa
     broken = _copy_with_manifest(built_index, tmp_path, lambda m: m["tokenizer"].update(dictionary_version="0.0.1"))
     with pytest.raises(IndexMismatch, match="unidic-lite 0.0.1.*rebuild"):
         Searcher.open(fixture_settings, index_dir=broken, encoder=encoder)
+
+
+def test_manifest_records_the_encoders_dtype_and_reuse_needs_the_same_one(fixture_settings, built_index: Path,
+                                                                          tmp_path: Path, encoder):
+    from index.build import build_index, reusable_vectors
+    from index.model import encoder_from_settings
+    from ingest.pipeline import load_records
+
+    records = load_records(fixture_settings.records_dir)
+    n = len(records.chunks)
+    f32 = encoder if encoder.dtype == "float32" else encoder_from_settings(fixture_settings, dtype="float32")
+    bf16 = encoder if encoder.dtype == "bfloat16" else encoder_from_settings(fixture_settings, dtype="bfloat16")
+    # settings ask for the other dtype each time: the manifest must follow the encoder, not the settings
+    a = build_index(records, fixture_settings.model_copy(update={"model_dtype": "bfloat16"}), tmp_path / "a",
+                    encoder=f32)
+    assert a.manifest["model"]["dtype"] == "float32" and a.manifest["counts"]["embedded"] == n
+    b = build_index(records, fixture_settings.model_copy(update={"model_dtype": "float32"}), tmp_path / "b",
+                    encoder=bf16, previous=a.path)
+    assert b.manifest["model"]["dtype"] == "bfloat16"
+    assert b.manifest["counts"]["reused_vectors"] == 0 and b.manifest["counts"]["embedded"] == n
+    c = build_index(records, fixture_settings, tmp_path / "c", encoder=bf16, previous=b.path)
+    assert c.manifest["counts"]["reused_vectors"] == n and c.manifest["counts"]["embedded"] == 0
+    model = b.manifest["model"]
+    assert len(reusable_vectors(b.path, model)) > 0
+    assert reusable_vectors(b.path, {**model, "name": "cl-nagoya/ruri-v3-30m"}) == {}
+    assert reusable_vectors(b.path, {**model, "dtype": "float32"}) == {}

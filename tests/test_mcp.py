@@ -28,7 +28,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from eval.bench_api import free_port
+from tests.support.server import free_port
 from index.snapshots import SnapshotStore
 from reform_search.errors import IndexError_
 from search_api.app import create_app

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eval.bench_api import server
+from tests.support.server import server
 from tests.test_browser import CHROMIUM, browser, offsite, open_page, shot  # noqa: F401 - fixtures
 from tests.test_pages_e2e import build_paged_index
 

@@ -27,8 +27,7 @@ def ray_workspace(tmp_path: Path, fixture_settings: Any, built_index: Path) -> A
     data = tmp_path / "data"
     shutil.copytree(fixture_settings.records_dir, data / "records")
     # small blocks so that both actors get work on the small fixture corpus
-    return make_settings(data, executor="ray", ray_num_cpus=2, ray_block_chunks=8,
-                         model_dtype="float32")  # as the session encoder that built the local index
+    return make_settings(data, executor="ray", ray_num_cpus=2, ray_block_chunks=8)
 
 
 def _vectors(searcher: Searcher) -> np.ndarray:

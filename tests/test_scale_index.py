@@ -38,7 +38,7 @@ def test_compressed_snapshot_serves_filters_and_reuses_vectors(kind: str, tmp_pa
                                                                built_index: Path, searcher: Searcher, encoder: Any):
     data = tmp_path / "data"
     shutil.copytree(fixture_settings.records_dir, data / "records")
-    s = make_settings(data, scale_threshold=1, scale_index=kind, model_dtype="float32")
+    s = make_settings(data, scale_threshold=1, scale_index=kind)
     report = publish(load_records(s.records_dir), s, encoder=encoder)
     assert report.manifest["faiss"]["type"].startswith("IVF" if kind == "ivf_sq8" else "HNSWSQ8")
     assert (report.path / VECTORS_FILE).is_file()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -11,24 +14,69 @@ from typing import Any
 import httpx
 import pytest
 
-from eval.bench_api import free_port, server
+from tests.support.server import free_port, server
 from index.generate import generated_answer, keep_valid_citations
 
 
-def test_server_process_search_and_streamed_chat(fixture_settings: Any, built_index: Path):
+UPLOAD_MAX = 1024 * 1024
+BIG = b"x" * (5 * 1024 * 1024)  # over both limits (64 KiB for JSON, UPLOAD_MAX for uploads), under the discard bound
+UPLOAD = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n'
+          + BIG + b"\r\n--b--\r\n")
+OVER = {"/search": ("application/json", BIG), "/documents": ("multipart/form-data; boundary=b", UPLOAD)}
+
+
+@pytest.fixture(scope="module")
+def url(fixture_settings: Any, built_index: Path) -> Iterator[str]:
     env = {"REFORM_SEARCH_DATA_DIR": str(fixture_settings.data_dir),
-           "REFORM_SEARCH_CORPUS_DIR": str(fixture_settings.corpus_dir)}
-    with server(env) as url:
-        r = httpx.post(f"{url}/search", json={"query": "RPAの導入", "k": 5}, timeout=60)
-        assert r.status_code == 200 and r.json()["results"]
-        assert httpx.post(f"{url}/search", json={"query": ""}, timeout=60).status_code == 422
-        body = {"model": "reform-search", "stream": True, "messages": [{"role": "user", "content": "RPAの導入事例"}]}
-        with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=60) as s:
-            assert s.status_code == 200
-            data = [ln[6:] for ln in s.iter_lines() if ln.startswith("data: ")]
-        assert data[-1] == "[DONE]"
-        text = "".join(json.loads(d)["choices"][0]["delta"].get("content", "") for d in data[:-1])
-        assert "**出典**" in text
+           "REFORM_SEARCH_CORPUS_DIR": str(fixture_settings.corpus_dir),
+           "REFORM_SEARCH_UPLOAD_MAX_BYTES": str(UPLOAD_MAX)}
+    with server(env) as base:
+        yield base
+
+
+def test_server_process_search_and_streamed_chat(url: str):
+    r = httpx.post(f"{url}/search", json={"query": "RPAの導入", "k": 5}, timeout=60)
+    assert r.status_code == 200 and r.json()["results"]
+    assert httpx.post(f"{url}/search", json={"query": ""}, timeout=60).status_code == 422
+    body = {"model": "reform-search", "stream": True, "messages": [{"role": "user", "content": "RPAの導入事例"}]}
+    with httpx.stream("POST", f"{url}/v1/chat/completions", json=body, timeout=60) as s:
+        assert s.status_code == 200
+        data = [ln[6:] for ln in s.iter_lines() if ln.startswith("data: ")]
+    assert data[-1] == "[DONE]"
+    text = "".join(json.loads(d)["choices"][0]["delta"].get("content", "") for d in data[:-1])
+    assert "**出典**" in text
+
+
+def _too_large(status: int, body: bytes) -> None:
+    assert status == 413, (status, body[:200])
+    assert json.loads(body)["error"]["type"] == "payload_too_large"
+
+
+def _urllib(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=120) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:  # the answer arrived: not a connection reset
+        return e.code, e.read()
+
+
+@pytest.mark.parametrize("path", ["/search", "/documents"])
+def test_an_over_limit_body_gets_413_with_every_client(url: str, path: str):
+    """urllib and requests send the whole body before reading the answer: they see the 413 only
+    if the server reads the body first. httpx with a Content-Length and chunked (no length)."""
+    ctype, body = OVER[path]
+    headers = {"Content-Type": ctype}
+    _too_large(*_urllib(url + path, body, headers))
+    r = httpx.post(url + path, content=body, headers=headers, timeout=120)
+    _too_large(r.status_code, r.content)
+    chunked = httpx.post(url + path, content=iter([body[i:i + 65536] for i in range(0, len(body), 65536)]),
+                         headers=headers, timeout=120)
+    assert "content-length" not in chunked.request.headers
+    _too_large(chunked.status_code, chunked.content)
+    requests = pytest.importorskip("requests")
+    rr = requests.post(url + path, data=body, headers=headers, timeout=120)
+    _too_large(rr.status_code, rr.content)
+    assert httpx.post(f"{url}/search", json={"query": "RPAの導入", "k": 1}, timeout=60).status_code == 200
 
 
 def test_keep_valid_citations():

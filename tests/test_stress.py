@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import shutil
-import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from eval.bench_api import _load, server
 from index.publish import publish
-from index.searcher import Searcher
 from index.snapshots import SnapshotStore
 from ingest.pipeline import load_records
+from reform_search.settings import FAULT_STAGES
 from tests.conftest import CORPUS, make_settings
-from tests.test_snapshots import _build_process
+from tests.support.server import load, server
+from tests.test_snapshots import kill_trial
 
 pytestmark = pytest.mark.stress
 
@@ -37,17 +34,21 @@ def test_load_during_hot_swap_has_no_errors(workspace: Any, encoder: Any):
     with server(env) as url:
         before = httpx.get(f"{url}/readyz").json()["built"]
         swapped: dict[str, Any] = {}
+        answered, done = threading.Event(), threading.Event()
 
         def swap() -> None:
-            time.sleep(3)
-            publish(load_records(workspace.records_dir), workspace, encoder=encoder)
-            r = httpx.post(f"{url}/admin/reload", timeout=300)
-            swapped["status"] = r.status_code
-            swapped["snapshot"] = r.json()["serving"]["snapshot"]
+            answered.wait()  # the load is running: it goes on until the swap is done
+            try:
+                publish(load_records(workspace.records_dir), workspace, encoder=encoder)
+                r = httpx.post(f"{url}/admin/reload", timeout=300)
+                swapped["status"] = r.status_code
+                swapped["snapshot"] = r.json()["serving"]["snapshot"]
+            finally:
+                done.set()
 
         t = threading.Thread(target=swap)
         t.start()
-        lat, errors, statuses = asyncio.run(_load(url, 2000, 32))
+        lat, errors, statuses = asyncio.run(load(url, 2000, 32, answered, done))
         t.join()
         print(f"\nload during hot swap: {len(lat)} requests, errors {errors}, statuses {statuses}, "
               f"p50 {sorted(lat)[len(lat) // 2]:.0f} ms, p95 {sorted(lat)[int(len(lat) * 0.95)]:.0f} ms")
@@ -58,23 +59,14 @@ def test_load_during_hot_swap_has_no_errors(workspace: Any, encoder: Any):
         assert SnapshotStore(workspace.index_dir).require_current().name == swapped["snapshot"]
 
 
-def test_repeated_kill_9_trials(workspace: Any, encoder: Any):
-    store = SnapshotStore(workspace.index_dir)
-    serving = store.require_current()
-    rng = random.Random(7)
-    outcomes = []
-    for trial in range(6):
-        delay = rng.uniform(0.5, 12.0)
-        build = _build_process(workspace)
-        time.sleep(delay)
-        finished = build.poll() is not None
-        if not finished:
-            build.send_signal(signal.SIGKILL)
-        build.wait(timeout=60)
-        current = store.require_current()
-        assert Searcher.open(workspace, index_dir=current, encoder=encoder).search("RPAの導入", k=3).hits
-        outcomes.append((round(delay, 1), "finished" if finished else "killed", current == serving))
-        serving = current
-    print(f"\nkill -9 trials (delay s, outcome, still on previous snapshot): {outcomes}")
+@pytest.mark.parametrize("action", ["pause", "exit"])
+@pytest.mark.parametrize("stage", FAULT_STAGES)
+def test_a_build_stopped_at_any_stage_leaves_a_complete_snapshot_served(workspace: Any, encoder: Any, stage: str,
+                                                                        action: str, tmp_path: Path):
+    """kill -9 while paused at the stage (or a crash there): the served snapshot is the old one
+    up to the pointer swap, the new one after it, and the next build clears what was left."""
+    before, after = kill_trial(workspace, encoder, stage, action, tmp_path / "build.log")
+    print(f"\nbuild stopped by {action} at {stage}: serving the {'new' if after != before else 'old'} snapshot")
     publish(load_records(workspace.records_dir), workspace, encoder=encoder)
-    assert not list(store.dir.glob(".tmp-*"))
+    store = SnapshotStore(workspace.index_dir)
+    assert not list(store.dir.glob(".tmp-*")) and not list(store.root.glob(".CURRENT.*"))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from eval.bench_api import server
+from tests.support.server import server
 from tests.conftest import private_copy
 from tests.test_browser import CHROMIUM, browser, offsite, page, shot  # noqa: F401 - fixtures
 

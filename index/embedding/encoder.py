@@ -117,16 +117,21 @@ def resolve_model(name: str, cache_dir: Path, query_prompt: str | None = None,
 class Encoder:
     """A loaded sentence-transformers model with the spec's prompts applied."""
 
-    def __init__(self, model: SentenceTransformer, spec: ModelSpec, dtype: str = "float32") -> None:
+    def __init__(self, model: SentenceTransformer, spec: ModelSpec) -> None:
         self._model = model
         self.spec = spec
         self.name = spec.name
-        self.dtype = dtype
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         dim = get_dim()
         if not dim:
             raise ModelError(f"model {spec.name} does not report an embedding dimension")
         self.dim: int = int(dim)
+
+    @property
+    def dtype(self) -> str:
+        """What the model's weights really are in ("float32", "bfloat16"), asked of torch."""
+        param = next(self._model.parameters(), None)
+        return str(param.dtype).removeprefix("torch.") if param is not None else "float32"
 
     @property
     def max_tokens(self) -> int:
@@ -195,7 +200,7 @@ def load_encoder(spec: ModelSpec, threads: int = 1, dtype: str = "float32") -> E
     model.eval()
     if dtype == "bfloat16":
         model = model.to(torch.bfloat16)
-    return Encoder(model, spec, dtype)
+    return Encoder(model, spec)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ EmbedProgress = Callable[[int, int], None]
 
 class Executor(Protocol):
     name: str
+    dtype: str | None  # what the last embed() ran in, asked of the encoders that ran it
 
     def embed(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray:
         """L2-normalized float32 [len(texts), dim] passage vectors, in input order."""

@@ -25,12 +25,15 @@ class LocalExecutor:
     @property
     def encoder(self) -> Any:
         if self._encoder is None:
-            from index.model import load_encoder, resolve_model
+            from index.model import encoder_from_settings
 
-            s = self.settings
-            spec = resolve_model(s.model, s.cache_dir, s.query_prompt, s.document_prompt)
-            self._encoder = load_encoder(spec, threads=s.torch_threads, dtype=s.model_dtype)
+            self._encoder = encoder_from_settings(self.settings)
         return self._encoder
+
+    @property
+    def dtype(self) -> str | None:
+        """What the vectors were embedded in (None before the encoder is loaded)."""
+        return None if self._encoder is None else self._encoder.dtype
 
     def embed(self, texts: list[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         return self.encoder.encode_documents(texts, batch_size=self.settings.encode_batch_size, progress=progress)

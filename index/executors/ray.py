@@ -55,18 +55,18 @@ class Embedder:
     """A Ray Data actor: loads the encoder once, then embeds one block of texts per call."""
 
     def __init__(self, settings: dict[str, Any], threads: int) -> None:
-        from index.model import load_encoder, resolve_model
+        from index.model import encoder_from_settings
 
-        s = settings
-        spec = resolve_model(s["model"], Path(s["cache_dir"]), s["query_prompt"], s["document_prompt"])
-        self.encoder = load_encoder(spec, threads=threads, dtype=s["model_dtype"])
-        self.batch_size = int(s["encode_batch_size"])
+        # only the model's fields travel to the actors (no keys); they were validated by the driver
+        self.encoder = encoder_from_settings(Settings.model_construct(**settings), threads=threads)
+        self.batch_size = int(settings["encode_batch_size"])
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         _crash_once()
         texts = [str(t) for t in batch["text"]]
         vecs = self.encoder.encode_documents(texts, batch_size=self.batch_size)
-        return {"row": np.asarray(batch["row"], dtype=np.int64), "vec": vecs}
+        return {"row": np.asarray(batch["row"], dtype=np.int64), "vec": vecs,
+                "dtype": np.array([self.encoder.dtype] * len(texts))}
 
 
 def _ingest_row(row: dict[str, Any], corpus_dir: str, params: bytes) -> dict[str, Any]:
@@ -90,6 +90,7 @@ class RayExecutor:
         self.say = progress or (lambda _m: None)
         self.cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = settings.ray_workers or self.cpus
+        self.dtype: str | None = None  # what the actors' encoders ran in, once they have embedded
 
     @classmethod
     @contextmanager
@@ -121,7 +122,7 @@ class RayExecutor:
 
     def _model_settings(self) -> dict[str, Any]:
         s = self.settings
-        return {"model": s.model, "cache_dir": str(s.cache_dir), "query_prompt": s.query_prompt,
+        return {"model": s.model, "cache_dir": s.cache_dir, "query_prompt": s.query_prompt,
                 "document_prompt": s.document_prompt, "model_dtype": s.model_dtype,
                 "encode_batch_size": s.encode_batch_size}
 
@@ -149,8 +150,10 @@ class RayExecutor:
             )
         out: np.ndarray | None = None
         done = 0
+        dtypes: set[str] = set()
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0):
             vecs = np.asarray(batch["vec"], dtype=np.float32)
+            dtypes.update(str(d) for d in batch["dtype"])
             if out is None:
                 out = np.zeros((total, vecs.shape[1]), np.float32)
             out[batch["row"]] = vecs
@@ -159,6 +162,9 @@ class RayExecutor:
                 progress(done, total)
         if out is None or done != total:
             raise RuntimeError(f"Ray returned {done} of {total} vectors")
+        if len(dtypes) != 1:
+            raise RuntimeError(f"Ray actors embedded in mixed dtypes {sorted(dtypes)}")
+        self.dtype = dtypes.pop()
         return out
 
     def ingest(self, corpus_dir: Path, params: ChunkParams,
