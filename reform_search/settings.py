@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         default=2.0, ge=0, le=50, description="Under load, how long a batch waits for more queries (a lone query never waits)"
     )
     query_cache_size: int = Field(default=2048, ge=0, le=1_000_000, description="Query vectors kept in an LRU (0 = off)")
+    search_on_batcher: bool = Field(
+        default=True, description="API searches rank and shape on the batcher's worker after the encode (make bench)"
+    )
+    search_threads: int = Field(
+        default=1, ge=1, le=64, description="Threads ranking and shaping API searches after the encode (make bench)"
+    )
 
     chunk_target_chars: int = Field(default=420, ge=50, le=2000)
     chunk_max_chars: int = Field(default=700, ge=80, le=3000)
