@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import resource
 
 import numpy as np
@@ -24,3 +25,16 @@ def rss_mb() -> float:
 
 def line(label: str, value: str, note: str = "") -> None:
     print(f"  {label:<44} {value:>14}  {note}", flush=True)
+
+
+SUFFIXES = ("", "の事例", "の効果と課題", "について他市の状況", "の導入状況", "の今後の方針")
+
+
+def distinct_queries(n: int) -> list[str]:
+    """`n` different, realistic queries (single topics, then pairs of topics) with suffixes."""
+    topics = list(QUERIES) + [f"{a}と{b}" for a in QUERIES for b in QUERIES if a != b]
+    out = [t + s for s in SUFFIXES for t in topics]
+    if n > len(out):
+        raise ValueError(f"at most {len(out)} distinct queries")
+    random.Random(0).shuffle(out)  # every slice has the same mix of short and long queries
+    return out[:n]

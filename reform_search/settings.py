@@ -42,10 +42,12 @@ class Settings(BaseSettings):
     )
     query_cache_size: int = Field(default=2048, ge=0, le=1_000_000, description="Query vectors kept in an LRU (0 = off)")
     search_on_batcher: bool = Field(
-        default=True, description="API searches rank and shape on the batcher's worker after the encode (make bench)"
+        default=True,
+        description="API searches rank, shape and serialize on the batcher's worker after the encode (2 thread hand-offs, not 4)",
     )
     search_threads: int = Field(
-        default=1, ge=1, le=64, description="Threads ranking and shaping API searches after the encode (make bench)"
+        default=1, ge=1, le=64,
+        description="Threads ranking and shaping API searches when not on the batcher (lexical mode always)",
     )
 
     chunk_target_chars: int = Field(default=420, ge=50, le=2000)
