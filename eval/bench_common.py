@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import resource
 import socket
 import subprocess
@@ -81,3 +82,16 @@ def server(env: dict[str, str] | None = None, timeout: float = 180, log_to: Path
         log.close()
         if not log_to:
             Path(log.name).unlink(missing_ok=True)
+
+
+SUFFIXES = ("", "の事例", "の効果と課題", "について他市の状況", "の導入状況", "の今後の方針")
+
+
+def distinct_queries(n: int) -> list[str]:
+    """`n` different, realistic queries (single topics, then pairs of topics) with suffixes."""
+    topics = list(QUERIES) + [f"{a}と{b}" for a in QUERIES for b in QUERIES if a != b]
+    out = [t + s for s in SUFFIXES for t in topics]
+    if n > len(out):
+        raise ValueError(f"at most {len(out)} distinct queries")
+    random.Random(0).shuffle(out)  # every slice has the same mix of short and long queries
+    return out[:n]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import re
 import statistics
 import tempfile
@@ -18,20 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.bench_common import QUERIES, line, pct, server
+from eval.bench_common import QUERIES, distinct_queries, line, pct, server
 
-SUFFIXES = ("", "の事例", "の効果と課題", "について他市の状況", "の導入状況", "の今後の方針")
 LEVELS = (8, 32)
-
-
-def distinct_queries(n: int) -> list[str]:
-    """`n` different, realistic queries (single topics, then pairs of topics) with suffixes."""
-    topics = list(QUERIES) + [f"{a}と{b}" for a in QUERIES for b in QUERIES if a != b]
-    out = [t + s for s in SUFFIXES for t in topics]
-    if n > len(out):
-        raise ValueError(f"at most {len(out)} distinct queries")
-    random.Random(0).shuffle(out)  # every slice has the same mix of short and long queries
-    return out[:n]
 
 
 def bare_encoder(settings: Any, queries: list[str], batch: int = 32) -> dict[str, float]:
@@ -140,7 +128,9 @@ def bench_serving(settings: Any, requests: int = 600) -> dict[str, Any]:
     """Print the side-by-side table; returns its numbers."""
     queries = distinct_queries(48 + requests * len(LEVELS))
     print(f"serving: bare encoder vs API (dtype {settings.model_dtype}, {settings.torch_threads} threads, "
-          f"batch {settings.query_batch_size}, wait {settings.query_batch_wait_ms} ms, cache off, distinct queries)")
+          f"batch {settings.query_batch_size}, wait {settings.query_batch_wait_ms} ms, search on "
+          f"{'the batcher' if settings.search_on_batcher else f'{settings.search_threads} threads'}, cache off, "
+          f"distinct queries; load {' '.join(open('/proc/loadavg').read().split()[:3])})")
     before = bare_encoder(settings, queries)
     runs: list[dict[str, Any]] = []
     stages: dict[int, dict[str, float]] = {}
@@ -161,7 +151,8 @@ def bench_serving(settings: Any, requests: int = 600) -> dict[str, Any]:
     after = bare_encoder(settings, queries)
     bare = {k: (before[k] + after[k]) / 2 for k in before}
     print(f"  bare encoder before/after the API runs: 1-query float32 p50 {before['float32_single_p50']:.1f}/"
-          f"{after['float32_single_p50']:.1f} ms, batch-32 {before['batch_qps']:.1f}/{after['batch_qps']:.1f} q/s")
+          f"{after['float32_single_p50']:.1f} ms, batch-32 {before['batch_qps']:.1f}/{after['batch_qps']:.1f} q/s; "
+          f"load now {' '.join(open('/proc/loadavg').read().split()[:3])}")
     _table(settings, bare, runs, stages, batcher_line)
     return {"bare": bare, "bare_before": before, "bare_after": after, "api": runs, "stages": stages}
 

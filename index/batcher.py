@@ -8,6 +8,11 @@ batch already held several, so a lone request never pays for the wait.
 
 The single worker is also the only thread that runs the model: torch/OpenMP then keeps
 one thread team, instead of one per request thread that happens to encode.
+
+A caller may hand over what to do with the vector (`then`): the worker runs it right after
+the forward pass, so a request crosses threads twice (event loop -> worker -> event loop)
+instead of four times, and the CPU-bound work of all requests runs on one thread instead of
+contending for the GIL with the forward pass.
 """
 
 from __future__ import annotations
@@ -24,7 +29,16 @@ from typing import Any
 import numpy as np
 
 EncodeFn = Callable[[Sequence[str]], np.ndarray]
+Then = Callable[[np.ndarray], Any]
 _STOP = object()
+
+
+@dataclass
+class _Item:
+    text: str
+    fut: Future[Any]
+    then: Then | None = None
+    vec: np.ndarray | None = None  # known already (a cache hit that still has work to run)
 
 
 class BatcherClosed(RuntimeError):
@@ -104,17 +118,20 @@ class QueryBatcher:
 
     # ---- callers -----------------------------------------------------------------------------
 
-    def submit(self, text: str) -> Future[np.ndarray]:
-        """A future of the float32 vector of `text` (already resolved on a cache hit)."""
-        fut: Future[np.ndarray] = Future()
+    def submit(self, text: str, then: Then | None = None) -> Future[Any]:
+        """A future of the float32 vector of `text`, or of `then(vector)` run on the worker.
+
+        Without `then`, a cache hit resolves the future at once. Errors of `then` go to its own future.
+        """
+        fut: Future[Any] = Future()
         hit = self.cache.get(text)
-        if hit is not None:
+        if hit is not None and then is None:
             fut.set_result(hit.copy())
             return fut
         with self._close_lock:  # no query may slip in behind the stop marker
             if self._closed:
                 raise BatcherClosed("the query encoder is shut down")
-            self._queue.put((text, fut))
+            self._queue.put(_Item(text, fut, then, hit))
         return fut
 
     def encode(self, text: str) -> np.ndarray:
@@ -141,7 +158,7 @@ class QueryBatcher:
 
     # ---- worker ------------------------------------------------------------------------------
 
-    def _take(self) -> tuple[list[tuple[str, Future[np.ndarray]]], bool]:
+    def _take(self) -> tuple[list[_Item], bool]:
         """The next batch (blocking for its first query) and whether the stop marker was seen."""
         first = self._queue.get()
         if first is _STOP:
@@ -173,40 +190,41 @@ class QueryBatcher:
             if batch:
                 self._serve(batch)
 
-    def _serve(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
-        live = [(t, f) for t, f in batch if f.set_running_or_notify_cancel()]
-        texts = list(dict.fromkeys(t for t, _ in live))  # the same query twice is encoded once
-        if not texts:
-            return
-        t0 = time.perf_counter()
-        try:
-            vecs = self._checked(texts)
-        except Exception:
-            # One bad input must not fail the others: encode each alone and fail only its own future.
-            vecs = None
-        self.stats.batches += 1
-        self.stats.queries += len(texts)
-        self.stats.largest = max(self.stats.largest, len(texts))
-        self.stats.encode_ms += (time.perf_counter() - t0) * 1000
-        for _, fut in live:
-            fut.batch_size = len(texts)  # type: ignore[attr-defined]  # for the request's stage log
-        if vecs is not None:
-            by_text = dict(zip(texts, vecs))
-            for text, fut in live:
-                self.cache.put(text, by_text[text])
-                fut.set_result(by_text[text].copy())
-            return
-        for text in texts:
-            futs = [f for t, f in live if t == text]
+    def _serve(self, batch: list[_Item]) -> None:
+        live = [it for it in batch if it.fut.set_running_or_notify_cancel()]
+        texts = list(dict.fromkeys(it.text for it in live if it.vec is None))  # a repeated query is encoded once
+        vecs: dict[str, np.ndarray] = {}
+        failed: dict[str, BaseException] = {}
+        if texts:
+            t0 = time.perf_counter()
             try:
-                vec = self._checked([text])[0]
-            except Exception as e:  # handed to the caller, who raises it
-                for f in futs:
-                    f.set_exception(e)
+                vecs = dict(zip(texts, self._checked(texts)))
+            except Exception:
+                # One bad input must not fail the others: encode each alone and fail only its own callers.
+                for text in texts:
+                    try:
+                        vecs[text] = self._checked([text])[0]
+                    except Exception as e:  # handed to the caller, who raises it
+                        failed[text] = e
+            self.stats.batches += 1
+            self.stats.queries += len(texts)
+            self.stats.largest = max(self.stats.largest, len(texts))
+            self.stats.encode_ms += (time.perf_counter() - t0) * 1000
+            for text, vec in vecs.items():
+                self.cache.put(text, vec)
+        for it in live:
+            it.fut.batch_size = len(texts) if it.vec is None else 0  # type: ignore[attr-defined]  # for the stage log
+            if it.text in failed and it.vec is None:
+                it.fut.set_exception(failed[it.text])
                 continue
-            self.cache.put(text, vec)
-            for f in futs:
-                f.set_result(vec.copy())
+            vec = (it.vec if it.vec is not None else vecs[it.text]).copy()
+            if it.then is None:
+                it.fut.set_result(vec)
+                continue
+            try:
+                it.fut.set_result(it.then(vec))
+            except Exception as e:  # the caller's own work failed: only its future
+                it.fut.set_exception(e)
 
     def _checked(self, texts: list[str]) -> np.ndarray:
         vecs = np.asarray(self._encode(texts), dtype=np.float32)

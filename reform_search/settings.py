@@ -16,6 +16,16 @@ FAULT_STAGES = ("staging", "mid-embed", "before-manifest", "before-commit", "bef
                 "after-publish")
 
 
+@lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (Linux /proc/cpuinfo; elsewhere: no)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def _default_cache() -> Path:
     return Path.home() / ".cache" / "reform-search"
 
@@ -34,8 +44,10 @@ class Settings(BaseSettings):
     document_prompt: str | None = Field(default=None, description="Prefix for passages; None = model default")
     torch_threads: int = Field(default=2, ge=1, le=64, description="Measured: 2 beats 1 on this 2-core VM (make bench)")
     encode_batch_size: int = Field(default=32, ge=1, le=1024)
-    model_dtype: Literal["float32", "bfloat16"] = Field(
-        default="bfloat16", description="bf16: ~3x faster encode, cosine 0.9999 to float32, same eval scores"
+    model_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="auto: bfloat16 where the CPU has native bf16 (avx512_bf16/amx_bf16: ~3x faster than float32, "
+        "cosine 0.9999, same eval scores), else float32 (emulated bf16 measured ~3x slower on an AVX2-only CPU)",
     )
     query_batch_size: int = Field(
         default=32, ge=1, le=256, description="Most queries of concurrent requests encoded in one forward pass"
@@ -44,6 +56,14 @@ class Settings(BaseSettings):
         default=2.0, ge=0, le=50, description="Under load, how long a batch waits for more queries (a lone query never waits)"
     )
     query_cache_size: int = Field(default=2048, ge=0, le=1_000_000, description="Query vectors kept in an LRU (0 = off)")
+    search_on_batcher: bool = Field(
+        default=True,
+        description="API searches rank, shape and serialize on the batcher's worker after the encode (2 thread hand-offs, not 4)",
+    )
+    search_threads: int = Field(
+        default=1, ge=1, le=64,
+        description="Threads ranking and shaping API searches when not on the batcher (lexical mode always)",
+    )
 
     chunk_target_chars: int = Field(default=420, ge=50, le=2000)
     chunk_max_chars: int = Field(default=700, ge=80, le=3000)
@@ -110,6 +130,11 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
     llm_timeout_s: float = Field(default=60.0, gt=0, le=600)
+
+    @field_validator("model_dtype")
+    @classmethod
+    def _concrete_dtype(cls, v: str) -> str:
+        return ("bfloat16" if cpu_has_native_bf16() else "float32") if v == "auto" else v
 
     @field_validator("model")
     @classmethod

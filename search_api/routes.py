@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -35,38 +35,54 @@ from search_api.service import answer_out, hit_out, to_filters
 router = APIRouter()
 
 
-# Threads for the CPU-bound part of a search. They hold the GIL, so more of them add no speed,
-# only contention that starves the batcher's forward pass; the query is encoded while waiting
-# on the event loop, not in one of these threads.
-SEARCH_THREADS = ThreadPoolExecutor(4, thread_name_prefix="search")
+def _search_pool(request: Request) -> ThreadPoolExecutor:
+    """The app's executor for the CPU-bound part of a search (setting search_threads).
+
+    Created on first use from the event loop (one thread, so no race). Few threads: they hold
+    the GIL, so more add no speed, only contention that slows the batcher's forward pass.
+    """
+    pool = getattr(request.app.state, "search_pool", None)
+    if pool is None:
+        pool = ThreadPoolExecutor(request.app.state.settings.search_threads, thread_name_prefix="search")
+        request.app.state.search_pool = pool
+    return pool
 
 
-async def run_search(request: Request, searcher: Searcher, body: SearchRequest) -> SearchResponse:
-    """Encode through the shared batcher (awaited on the event loop), then search on a search thread."""
+async def run_search(request: Request, searcher: Searcher, body: SearchRequest) -> Response:
+    """Encode through the shared batcher, then rank, shape and serialize off the event loop
+    (on the batcher's worker right after the forward pass, or on a search thread): the event
+    loop only moves bytes."""
     q = searcher.validate(body.query, body.k, body.mode, to_filters(body.filters))
     t = time.perf_counter()
-    qvec: Any = None
-    batch = 0
-    if body.mode != "lexical":
+    marks: dict[str, float] = {}
+
+    def work(qvec: Any) -> tuple[bytes, dict[str, float]]:
+        marks["started"] = time.perf_counter()
+        out, timings = service.search(searcher, body, qvec=qvec)
+        t_json = time.perf_counter()
+        # Serialized here, not by FastAPI on the event loop (it would validate the model again first).
+        data = out.__pydantic_serializer__.to_json(out)
+        return data, {**timings, "json": (time.perf_counter() - t_json) * 1000}
+
+    if body.mode == "lexical":
+        data, timings = await asyncio.get_running_loop().run_in_executor(_search_pool(request), work, None)
+    elif request.app.state.settings.search_on_batcher:
+        fut = searcher.batcher.submit(q, then=work)
+        data, timings = await asyncio.wrap_future(fut)
+        timings = {"encode": (marks["started"] - t) * 1000, "batch": getattr(fut, "batch_size", 0), **timings}
+    else:
         fut = searcher.batcher.submit(q)
         qvec = await asyncio.wrap_future(fut)
-        batch = getattr(fut, "batch_size", 0)  # 0: the vector came from the cache
-    queued = time.perf_counter()
-
-    def work() -> tuple[SearchResponse, dict[str, float]]:
-        started = time.perf_counter()  # waiting for a worker thread is a stage of its own
-        out, timings = service.search(searcher, body, qvec=qvec)
-        return out, {**timings, "handoff": (started - queued) * 1000}
-
-    out, timings = await asyncio.get_running_loop().run_in_executor(SEARCH_THREADS, work)
-    if qvec is not None:
-        timings = {"encode": (queued - t) * 1000, "batch": batch, **timings}
+        queued = time.perf_counter()
+        data, timings = await asyncio.get_running_loop().run_in_executor(_search_pool(request), work, qvec)
+        timings = {"encode": (queued - t) * 1000, "batch": getattr(fut, "batch_size", 0), **timings,
+                   "handoff": (marks["started"] - queued) * 1000}
     request.state.timings.update(timings)
-    return out
+    return Response(data, media_type="application/json")
 
 
 @router.post("/search", response_model=SearchResponse, tags=["search"])
-async def search_post(request: Request, body: SearchRequest, searcher: SearcherDep) -> SearchResponse:
+async def search_post(request: Request, body: SearchRequest, searcher: SearcherDep) -> Response:
     """Hybrid (default), dense or lexical search with optional filters."""
     return await run_search(request, searcher, body)
 
@@ -82,7 +98,7 @@ async def search_get(
     kind: Annotated[list[str] | None, Query(max_length=limits.KINDS_MAX)] = None,
     fiscal_year: Annotated[list[int] | None, Query(max_length=limits.YEARS_MAX)] = None,
     rating: Annotated[list[str] | None, Query(max_length=limits.RATINGS_MAX)] = None,
-) -> SearchResponse:
+) -> Response:
     try:  # a blank q or too many filter values: 422 like POST /search, not a 500
         body = SearchRequest.model_validate(
             {"query": q, "k": k, "mode": mode,

@@ -211,3 +211,33 @@ def test_cache_size_zero_disables_it():
     b.close()
     assert fake.batches == [["q"], ["q"]]
     assert len(b.cache) == 0
+
+
+def test_then_runs_on_the_worker_after_the_forward_pass_and_fails_alone():
+    fake = FakeEncoder(hold_first=True)
+    b = QueryBatcher(fake, batch_size=8, wait_ms=0, cache_size=4)
+    threads: list[str] = []
+
+    def then(v: np.ndarray) -> float:
+        threads.append(threading.current_thread().name)
+        return float(v.sum())
+
+    def broken(v: np.ndarray) -> float:
+        raise KeyError("shaping failed")
+
+    first = b.submit("first")
+    fake.started.wait(30)
+    ok = b.submit("a", then=then)
+    bad = b.submit("b", then=broken)
+    wait_until(lambda: queued(b) == 2)
+    fake.release.set()
+    assert ok.result(30) == pytest.approx(float(vec_of("a").sum()))
+    with pytest.raises(KeyError):
+        bad.result(30)
+    assert np.array_equal(first.result(30), vec_of("first"))
+    assert fake.batches == [["first"], ["a", "b"]]  # one failed `then` does not re-encode the batch
+    hit = b.submit("a", then=then)  # a cache hit still runs `then`, on the worker, without encoding
+    assert hit.result(30) == pytest.approx(float(vec_of("a").sum()))
+    assert fake.batches == [["first"], ["a", "b"]]
+    assert threads == ["query-batcher", "query-batcher"]
+    b.close()
