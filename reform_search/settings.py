@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0, le=10)
     lexical_weight: float = Field(default=1.0, ge=0, le=10)
     thesaurus_weight: float = Field(
-        default=0.0, ge=0, le=2, description="Weight of thesaurus expansions (index/data/thesaurus.txt) in BM25 queries (0 = off)"
+        default=0.5, ge=0, le=2,
+        description="Weight of thesaurus expansions (index/data/thesaurus.txt) in BM25 queries (0 = off); dev-tuned (0.3/0.5/0.8/1.0)",
     )
     thesaurus_path: Path | None = Field(default=None, description="Synonym file to use instead of the bundled thesaurus")
     adaptive_lexical_floor: float = Field(

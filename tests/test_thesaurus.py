@@ -88,3 +88,14 @@ def test_bundled_thesaurus_parses_and_has_the_issue_examples():
     p = t.phrases
     for term in ("rpa", "ソフトウェアロボット", "ネーミングライツ", "命名権", "指定管理者", "施設運営の民間委託"):
         assert term in p, term
+
+
+@pytest.mark.parametrize("knob, bad", [("thesaurus_weight", -0.1), ("adaptive_lexical_floor", 1.5),
+                                       ("dense_prf_docs", -1), ("lexical_prf_terms", 0)])
+def test_settings_refuse_bad_ranking_knobs(knob: str, bad: float):
+    from pydantic import ValidationError
+
+    from reform_search.settings import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(**{knob: bad})
