@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int) -> list[tuple[int, float]]:
@@ -48,3 +52,45 @@ def near_duplicate(a: set[str], b: set[str], threshold: float = 0.8) -> bool:
         return False
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     return len(small & large) / len(small) >= threshold
+
+
+def adaptive_weights(lexical_weight: float, dense_weight: float, match_share: float, floor: float) -> tuple[float, float]:
+    """Per-query fusion weights: the lexical side keeps its weight when one passage holds all of the
+    query's words (IDF-weighted `match_share` 1) and falls linearly to `floor` x its weight when
+    none does; the dense side keeps its own. `floor` 1 is the fixed global weighting."""
+    share = min(1.0, max(0.0, match_share))
+    return lexical_weight * (floor + (1.0 - floor) * share), dense_weight
+
+
+def rocchio(query: "np.ndarray", feedback: "np.ndarray", beta: float) -> "np.ndarray":
+    """Dense pseudo-relevance feedback: unit(query + beta * mean of the feedback vectors).
+
+    With no feedback rows or beta 0 the query is returned unchanged."""
+    import numpy as np
+
+    q = np.asarray(query, dtype=np.float32).reshape(-1)
+    if beta <= 0 or len(feedback) == 0:
+        return q
+    moved = q + beta * np.asarray(feedback, dtype=np.float32).reshape(len(feedback), -1).mean(axis=0)
+    norm = float(np.linalg.norm(moved))
+    return moved / norm if norm > 0 else q
+
+
+def feedback_terms(docs: "Sequence[Sequence[str]]", idf: "Callable[[str], float]", exclude: "set[str]",
+                   n_terms: int, min_chars: int = 2) -> list[tuple[str, float]]:
+    """RM3-style expansion terms from feedback passages (token lists, best first): each term's
+    relevance-model weight sum_d P(t|d) / rank_d, times its IDF; the `n_terms` best, not in `exclude`,
+    of at least `min_chars` characters, with weights scaled so the best is 1. Ties by term."""
+    weight: dict[str, float] = {}
+    for rank, toks in enumerate(docs, 1):
+        if not toks:
+            continue
+        for t in set(toks):
+            if t in exclude or len(t) < min_chars:
+                continue
+            weight[t] = weight.get(t, 0.0) + toks.count(t) / len(toks) / rank
+    scored = sorted(((t, w * idf(t)) for t, w in weight.items()), key=lambda kv: (-kv[1], kv[0]))[:n_terms]
+    if not scored or scored[0][1] <= 0:
+        return []
+    top = scored[0][1]
+    return [(t, w / top) for t, w in scored if w > 0]

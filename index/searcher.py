@@ -23,10 +23,12 @@ from index.results import (  # noqa: F401 - the facade's result types are import
     SearchResult,
     _Ranking,
 )
-from index.fusion import char_ngrams, near_duplicate, rrf, top_k
+from index.fusion import adaptive_weights, char_ngrams, feedback_terms, near_duplicate, rocchio, rrf, top_k
 from index.highlight import search_form
+from index.lexical import LexicalQuery, LexicalSide
 from index.shaping import ShapingMixin
 from index.store import BM25_DIR, FAISS_FILE, META_DB, Meta, read_manifest, read_meta
+from index.thesaurus import DEFAULT_PATH as THESAURUS, load as load_thesaurus
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
 from reform_search.errors import IndexError_, IndexMismatch, InvalidQuery
@@ -60,11 +62,13 @@ class Searcher(ShapingMixin, ComparisonMixin):
         spec = manifest["tokenizer"]
         self.tokenizer = JapaneseTokenizer(TokenizerSpec(spec["form"], tuple(spec["drop_pos"])))
         self._vocab = bm25.vocab_dict
+        self.lexical = LexicalSide(bm25, self.tokenizer, load_thesaurus(settings.thesaurus_path or THESAURUS))
         # Per-chunk derived forms are pure functions of the row: cache them across queries.
         self._grams = lru_cache(maxsize=50_000)(lambda row: char_ngrams(self.meta.chunks[row].text))
         # The near-duplicate test of two rows (a set intersection) was the costliest step of a search.
         self._dup = lru_cache(maxsize=100_000)(lambda a, b: near_duplicate(self._grams(a), self._grams(b)))
         self._mapped = lru_cache(maxsize=20_000)(lambda row: search_form(self._original(row)))
+        self._tokens = lru_cache(maxsize=20_000)(lambda row: self.tokenizer.tokens(self._passage(row)))
         # Shared by every caller (API, UI, chat, MCP): concurrent queries are encoded in batches.
         self.batcher = batcher or query_batcher(settings, encoder)
         self._init_filters()
@@ -185,12 +189,14 @@ class Searcher(ShapingMixin, ComparisonMixin):
 
     # ---- retrieval -----------------------------------------------------------------------
 
-    def _lexical(self, query: str, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-        tokens = [t for t in self.tokenizer.tokens(query) if t in self._vocab]
-        if not tokens:
+    def _lexical(self, query: str | LexicalQuery, n: int, mask: np.ndarray | None,
+                 extra: list[tuple[str, float]] | None = None) -> list[tuple[int, float]]:
+        """BM25 rows of the query, with its thesaurus expansions and `extra` (term, weight) feedback terms."""
+        lq = self.lexical.parse(query) if isinstance(query, str) else query
+        weight = self.settings.thesaurus_weight
+        if not any(t in self._vocab for t in lq.tokens) and not (weight and lq.known_groups) and not extra:
             return []
-        scores = self.bm25.get_scores(tokens)
-        return top_k(scores, mask, n)
+        return top_k(self.lexical.scores(lq, weight, extra or ()), mask, n)
 
     def _dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         import faiss
@@ -229,9 +235,10 @@ class Searcher(ShapingMixin, ComparisonMixin):
         n_side = max(k * self.settings.overfetch, 50)
         lex: list[tuple[int, float]] = []
         den: list[tuple[int, float]] = []
+        lq = self.lexical.parse(q)
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
-            lex = self._lexical(q, n_side, mask)
+            lex = self._lexical(lq, n_side, mask)
             timings["lexical"] = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "dense"):
             if qvec is None:
@@ -245,16 +252,39 @@ class Searcher(ShapingMixin, ComparisonMixin):
             qvec = None
         t = time.perf_counter()
         if mode == "hybrid":
-            fused = rrf(
-                [([i for i, _ in lex], self.settings.lexical_weight), ([i for i, _ in den], self.settings.dense_weight)],
-                self.settings.rrf_k,
-            )
+            fused = self._fuse(lq, lex, den, qvec, n_side, mask)
         else:
             fused = lex or den
         ranked = self._collapsed(fused, max(k, self.settings.city_coverage_window), collapse)
         rows = self._cover_cities(ranked, k)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         return _Ranking(rows, dict(lex), dict(den), qvec, timings)
+
+    def _fuse(self, lq: LexicalQuery, lex: list[tuple[int, float]], den: list[tuple[int, float]],
+              qvec: np.ndarray | None, n_side: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """RRF of both sides, with weights adapted to the query (index.fusion.adaptive_weights); then,
+        if on, a second round after pseudo-relevance feedback from the top fused passages
+        (RM3 terms on the lexical side, Rocchio on the dense side)."""
+        s = self.settings
+        wl, wd = s.lexical_weight, s.dense_weight
+        if s.adaptive_lexical_floor < 1:
+            wl, wd = adaptive_weights(wl, wd, self.lexical.match_share(lq, mask), s.adaptive_lexical_floor)
+        fused = rrf([([i for i, _ in lex], wl), ([i for i, _ in den], wd)], s.rrf_k)
+        if not fused or not (s.lexical_prf_docs or (s.dense_prf_docs and qvec is not None)):
+            return fused
+        if s.lexical_prf_docs:
+            docs = [self._tokens(row) for row, _ in fused[: s.lexical_prf_docs]]
+            terms = feedback_terms(docs, self.lexical.idf, set(lq.tokens), s.lexical_prf_terms)
+            lex = self._lexical(lq, n_side, mask, [(t, w * s.lexical_prf_weight) for t, w in terms])
+        if s.dense_prf_docs and qvec is not None:
+            rows = [row for row, _ in fused[: s.dense_prf_docs]]
+            moved = rocchio(qvec, np.stack([self.dense.reconstruct(r) for r in rows]), s.dense_prf_beta)
+            den = self._dense(moved, n_side, mask)
+        return rrf([([i for i, _ in lex], wl), ([i for i, _ in den], wd)], s.rrf_k)
+
+    def _passage(self, row: int) -> str:
+        c = self.meta.chunks[row]
+        return f"{c.title}\n{c.text}" if c.title and c.title not in c.text else c.text
 
     def _hits(self, q: str, ranking: "_Ranking", rows: list[tuple[int, float]]) -> list[Hit]:
         terms = self.query_terms(q)

@@ -81,6 +81,20 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, le=1000)
     dense_weight: float = Field(default=1.0, ge=0, le=10)
     lexical_weight: float = Field(default=1.0, ge=0, le=10)
+    thesaurus_weight: float = Field(
+        default=0.5, ge=0, le=2,
+        description="Weight of thesaurus expansions (index/data/thesaurus.txt) in BM25 queries (0 = off); dev-tuned (0.3/0.5/0.8/1.0)",
+    )
+    thesaurus_path: Path | None = Field(default=None, description="Synonym file to use instead of the bundled thesaurus")
+    adaptive_lexical_floor: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Lexical fusion weight, as a share of lexical_weight, for a query no passage shares words with (1 = fixed weights)",
+    )
+    dense_prf_docs: int = Field(default=0, ge=0, le=50, description="Top fused passages fed back into the query vector (0 = off)")
+    dense_prf_beta: float = Field(default=0.5, ge=0, le=5, description="Rocchio weight of the feedback centroid")
+    lexical_prf_docs: int = Field(default=0, ge=0, le=50, description="Top fused passages RM3 terms are drawn from (0 = off)")
+    lexical_prf_terms: int = Field(default=10, ge=1, le=100, description="RM3 expansion terms added to the BM25 query")
+    lexical_prf_weight: float = Field(default=0.3, ge=0, le=2, description="Weight of the best RM3 term (others scaled)")
     implicit_city_filter: bool = Field(
         default=True, description="A query naming corpus cities (「昭島市の…」) searches only those cities"
     )
