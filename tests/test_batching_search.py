@@ -111,12 +111,12 @@ def test_concurrent_api_requests_match_sequential_ones(fixture_settings, built_i
     s.close()
 
 
-def test_search_on_the_batcher_or_on_search_threads_answers_alike(fixture_settings, built_index, bf16_encoder):
+def test_search_on_the_batcher_or_on_search_threads_answers_alike(fixture_settings, built_index, encoder):
     bodies = [{"query": q, "k": 5, "mode": m} for q in QUERIES[:4] for m in ("hybrid", "dense", "lexical")]
     got = []
     for on_batcher in (True, False):
         settings = fixture_settings.model_copy(update={"search_on_batcher": on_batcher})
-        s = Searcher.open(settings, encoder=bf16_encoder)
+        s = Searcher.open(settings, encoder=encoder)
         with TestClient(create_app(settings, searcher=s)) as client:
             responses = [client.post("/search", json=b) for b in bodies]
             assert all(r.status_code == 200 and r.headers["content-type"] == "application/json" for r in responses)
