@@ -22,7 +22,7 @@ import re
 # An ASCII-named tag, a markdown table rule line, an entity, or a run of separators.
 _TAG = r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]{0,300})?/?>"
 _RULE = r"(?m:^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$)"
-_BULLET = r"(?m:^[ \t\u3000]*(?:[-*+](?=[ \t])|[・●○〇◆◇■□▽▼▶►•◦]))"
+_BULLET = r"(?m:^[ \t\u3000]*(?:[-*+](?=[ \t])|[・●○〇◆◇■□▽▼▶►•◦]))|(?<=[\s>])・"
 _GAP = re.compile(rf"(?:{_RULE}|{_TAG}|{_BULLET}|\|+|\s|\u3000)+")
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 # A gap holding anything but spaces and line breaks (a tag, a bar, a bullet, a tab) separates

@@ -34,7 +34,8 @@ def test_markdown_table_and_bullets():
     assert display_text(table) == "取組 実績 RPA 738時間"
     assert display_text("・電子申請の拡大\n・窓口の改善") == "電子申請の拡大 窓口の改善"
     assert display_text("- 項目1\n- 項目2") == "項目1 項目2"
-    assert display_text("狛江市・調布市") == "狛江市・調布市"  # a middle dot inside a line is wording
+    assert display_text("令和4年度 ・生成AIの運用 ・RPA研修") == "令和4年度 生成AIの運用 RPA研修"
+    assert display_text("狛江市・調布市") == "狛江市・調布市"  # a middle dot inside a word run is wording
 
 
 def test_whitespace_pdf_wraps_and_entities():
