@@ -153,19 +153,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--features", help="read features from this JSON instead of computing them")
     ap.add_argument("--out", help="write the computed features here")
+    ap.add_argument("--recompute-groups", action="store_true",
+                    help="with --features: keep its question rows, recompute the compare city groups")
     ap.add_argument("--use", default=",".join(FEATURES), help="comma-separated features of the model")
     ap.add_argument("--l2", type=float, default=0.1)
     ap.add_argument("--refusal-cost", type=float, default=3.0,
                     help="how many answered unanswerable questions one refused answerable question is worth")
     args = ap.parse_args(argv)
-    if args.features:
+    if args.features and not args.recompute_groups:
         data = json.loads(Path(args.features).read_text(encoding="utf-8"))
     else:
         from index.searcher import Searcher
         from reform_search.settings import get_settings
 
         searcher = Searcher.open(get_settings())
-        data = {"questions": question_rows(searcher), "groups": group_rows(searcher)}
+        questions = (json.loads(Path(args.features).read_text(encoding="utf-8"))["questions"] if args.features
+                     else question_rows(searcher))
+        data = {"questions": questions, "groups": group_rows(searcher)}
         if args.out:
             Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
     features = tuple(f for f in args.use.split(",") if f)

@@ -5,8 +5,8 @@ already has, combined by :func:`answerability` into one score in [0, 1]:
 
 * **coverage** — IDF-weighted share of the question's content words that occur in the corpus
   (a topic the corpus never mentions has key words with document frequency 0);
-* **phrases** — share of the question's adjacent content-word pairs (「公営競技」「宿泊税」) found
-  verbatim in the corpus;
+* **phrases** — share of the question's compound parts (touching content-word pairs such as
+  公営+競技, 宿泊+税) that occur together in at least one chunk;
 * **agreement** — overlap of the lexical and the dense top-k (absent topics scatter);
 * **cosine_z** — the best dense cosine as a z-score against the best cosines the same corpus
   gives a fixed set of generic municipal probe questions (:data:`PROBES`), so the scale is
@@ -49,7 +49,7 @@ class Evidence:
     """Features of one question (or one city's share of it); every value is in a fixed range."""
 
     coverage: float  # 0..1
-    phrases: float  # 0..1 (1.0 when the question has no adjacent content-word pair)
+    phrases: float  # 0..1 (1.0 when the question has no touching content-word pair)
     agreement: float  # 0..1
     cosine: float  # best dense cosine among the top hits
     cosine_z: float  # (cosine - probe mean) / probe std
@@ -89,18 +89,18 @@ def token_coverage(tokens: Sequence[str], df: Callable[[str], int], n_docs: int)
     return sum(w for w, seen in weights if seen) / total if total else 1.0
 
 
-def adjacent_pairs(spans: Sequence[tuple[int, int, str]], text: str, skip: frozenset[str] = STOPWORDS) -> list[str]:
-    """Surface strings of touching content-word pairs of `text` (its token spans)."""
+def adjacent_pairs(spans: Sequence[tuple[int, int, str]], skip: frozenset[str] = STOPWORDS) -> list[tuple[str, str]]:
+    """Token pairs of touching content words (the parts of a compound) of a question's spans."""
     out = []
-    for (s1, e1, t1), (s2, e2, t2) in zip(spans, spans[1:]):
-        if e1 == s2 and t1 not in skip and t2 not in skip:
-            out.append(text[s1:e2])
+    for (_s1, e1, t1), (s2, _e2, t2) in zip(spans, spans[1:]):
+        if e1 == s2 and t1 not in skip and t2 not in skip and t1 != t2:
+            out.append((t1, t2))
     return list(dict.fromkeys(out))
 
 
-def phrase_coverage(phrases: Sequence[str], present: Callable[[str], bool]) -> float:
-    """Share of `phrases` the corpus contains verbatim (1.0 for none)."""
-    return sum(map(present, phrases)) / len(phrases) if phrases else 1.0
+def phrase_coverage(pairs: Sequence[tuple[str, str]], together: Callable[[tuple[str, str]], bool]) -> float:
+    """Share of `pairs` whose words the corpus has together in one chunk (1.0 for none)."""
+    return sum(map(together, pairs)) / len(pairs) if pairs else 1.0
 
 
 def agreement(lexical: Sequence[Any], dense: Sequence[Any], k: int) -> float:
@@ -132,34 +132,28 @@ class CorpusStats:
     """What the features need of one index, computed once per Searcher (lazily, then cached)."""
 
     def __init__(self, searcher: Any) -> None:
-        from ingest.normalize import fold
-
         self.n_docs = int(searcher.bm25.scores["num_docs"])
         self._indptr = searcher.bm25.scores["indptr"]
         self._indices = searcher.bm25.scores["indices"]
         self._vocab: Mapping[str, int] = searcher.bm25.vocab_dict
         self._city = np.asarray([c.city for c in searcher.meta.chunks], dtype=object)
-        self._texts: dict[str, list[str]] = {}
-        for doc_id, text in searcher.meta.texts.items():
-            city = searcher.meta.documents[doc_id]["city"]
-            self._texts.setdefault(city, []).append(fold(text).lower())
         tops = [best_cosine(searcher, searcher.encode_query(p)) for p in PROBES]
         self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
 
-    def df(self, token: str, city: str | None = None) -> int:
-        """Chunks containing `token` (of one city if given), from the BM25 index; 0 when unknown."""
+    def rows(self, token: str, city: str | None = None) -> np.ndarray:
+        """Chunks containing `token` (of one city if given), from the BM25 index."""
         i = self._vocab.get(token)
         if i is None:
-            return 0
-        lo, hi = int(self._indptr[i]), int(self._indptr[i + 1])
-        if city is None:
-            return hi - lo
-        return int(np.count_nonzero(self._city[self._indices[lo:hi]] == city))
+            return np.empty(0, dtype=np.int64)
+        found = np.asarray(self._indices[int(self._indptr[i]) : int(self._indptr[i + 1])])
+        return found if city is None else found[self._city[found] == city]
 
-    def contains(self, phrase: str, city: str | None = None) -> bool:
-        """Whether a folded, lower-cased phrase occurs in the corpus (or one city's documents)."""
-        groups = [self._texts.get(city, [])] if city else self._texts.values()
-        return any(phrase in t for texts in groups for t in texts)
+    def df(self, token: str, city: str | None = None) -> int:
+        return int(self.rows(token, city).size)
+
+    def together(self, pair: tuple[str, str], city: str | None = None) -> bool:
+        """Whether both words of `pair` occur in one chunk (of one city if given)."""
+        return bool(np.intersect1d(self.rows(pair[0], city), self.rows(pair[1], city)).size)
 
 
 _STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
@@ -177,13 +171,12 @@ def best_cosine(searcher: Any, qvec: np.ndarray) -> float:
     return float(scores[0][0])
 
 
-def question_parts(searcher: Any, question: str) -> tuple[list[str], list[str]]:
-    """Content tokens and adjacent content-word phrases of a question (folded, lower-cased)."""
+def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Content tokens and touching content-word pairs of a question (folded, lower-cased)."""
     from ingest.normalize import fold
 
-    folded = fold(question).lower()
-    spans = searcher.tokenizer.spans(folded)
-    return content_tokens(t for _s, _e, t in spans), adjacent_pairs(spans, folded)
+    spans = searcher.tokenizer.spans(fold(question).lower())
+    return content_tokens(t for _s, _e, t in spans), adjacent_pairs(spans)
 
 
 def unit_of(hit: Any) -> str:
@@ -193,16 +186,19 @@ def unit_of(hit: Any) -> str:
 
 def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = None, city: str | None = None,
              k: int = 10) -> Evidence:
-    """Features of `question` against the whole corpus, or against one `city`'s documents.
+    """Features of `question` against the whole corpus, or for one `city` of a comparison.
 
-    `hits`: the passages the answer (or the city's comparison cell) is drawn from.
+    `hits`: the passages the answer (or the city's comparison cell) is drawn from. For a city,
+    coverage and phrases stay corpus-wide (is the topic in the corpus at all?) while agreement
+    and the cosine are the city's own (does this city have passages on it?), so a city that
+    words the topic differently (電子決裁 for ペーパーレス) is not dropped for its vocabulary.
     """
     from index.results import Filters
 
     stats = corpus_stats(searcher)
     tokens, phrases = question_parts(searcher, question)
-    cov = token_coverage(tokens, lambda t: stats.df(t, city), stats.n_docs)
-    ph = phrase_coverage(phrases, lambda p: stats.contains(p, city))
+    cov = token_coverage(tokens, stats.df, stats.n_docs)
+    ph = phrase_coverage(phrases, stats.together)
     f = filters or Filters()
     if city:
         f = Filters((city,), f.kind, f.fiscal_year, f.rating)

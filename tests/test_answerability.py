@@ -37,12 +37,12 @@ def test_coverage_is_idf_weighted_and_an_absent_word_weighs_most():
 
 
 def test_adjacent_pairs_and_phrase_coverage():
-    text = "公営競技の収益金"
-    spans = [(0, 2, "公営"), (2, 4, "競技"), (5, 7, "収益"), (7, 8, "金")]
-    assert adjacent_pairs(spans, text) == ["公営競技", "収益金"]
-    corpus = "市の収益金と公営住宅"
-    assert phrase_coverage(["公営競技", "収益金"], lambda p: p in corpus) == 0.5
-    assert phrase_coverage([], lambda p: False) == 1.0
+    pairs = adjacent_pairs([(0, 2, "公営"), (2, 4, "競技"), (5, 7, "収益"), (7, 8, "金"), (9, 11, "発行")])
+    assert pairs == [("公営", "競技"), ("収益", "金")]  # only touching words form a compound
+    chunks = [{"市", "収益", "金"}, {"公営", "住宅"}, {"競技", "大会"}]
+    together = lambda p: any(p[0] in c and p[1] in c for c in chunks)  # noqa: E731
+    assert phrase_coverage(pairs, together) == 0.5  # 公営 and 競技 never share a chunk
+    assert phrase_coverage([], together) == 1.0
 
 
 def test_agreement_counts_shared_keys_of_the_two_tops():
