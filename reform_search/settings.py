@@ -80,7 +80,8 @@ class Settings(BaseSettings):
         default=0.409, ge=0, le=1, description="Answerability below which /answer says nothing was found"
     )
     compare_min_support: float = Field(
-        default=0.736, ge=0, le=1, description="Answerability of a city's passages below which /compare leaves it out"
+        default=0.0, ge=0, le=1,
+        description="Answerability of a city's passages below which /compare leaves it out (0 = off: no gain on dev)",
     )
     ann_threshold: int = Field(
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"
