@@ -12,7 +12,8 @@ from eval.queries import Query
 def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     """Factoid accuracy (short expected answer inside an answerable reply), refusal precision
     and recall (a refusal is right on an unanswerable query, wrong on a judged one) and the
-    share of compare's city groups whose first hit is a judged passage."""
+    share of compare's city groups whose first hit is a judged passage, and the share of the
+    cities a cross-city query expects that compare still shows (city omission must not buy P@1)."""
     from index.qa import extractive_answer
     from ingest.normalize import compact
 
@@ -26,8 +27,11 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     answerable = [q for q in queries if q.relevant]
     wrongly_refused = sum(not extractive_answer(searcher, q.query).answerable for q in answerable)
     p1: list[float] = []
+    expected = kept = 0
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
         groups = searcher.compare(q.query, per_city=3).groups
+        expected += len(q.cities)
+        kept += len(set(q.cities) & {g.city for g in groups})
         for g in groups:
             m = gains([(g.hits[0].document_id, g.hits[0].search_text + "|||" + g.hits[0].text)], q.relevant)
             p1.append(1.0 if m[0] else 0.0)
@@ -42,6 +46,7 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
         "answerable_n": float(len(answerable)),
         "compare_city_p@1": statistics.fmean(p1) if p1 else 0.0,
         "compare_groups": float(len(p1)),
+        "compare_cities_kept": kept / expected if expected else 0.0,
     }
 
 
@@ -51,5 +56,5 @@ def format_answers(r: dict[str, float]) -> str:
         f"refusal recall {r['no_answer_detected']:.3f} (n={int(r['unanswerable_n'])} unanswerable), "
         f"precision {r['refusal_precision']:.3f}, answerable refused {r['answerable_refused']:.3f} "
         f"(n={int(r['answerable_n'])}); compare per-city P@1 {r['compare_city_p@1']:.3f} "
-        f"({int(r['compare_groups'])} city groups)"
+        f"({int(r['compare_groups'])} city groups, {r['compare_cities_kept']:.3f} of expected cities kept)"
     )

@@ -1,8 +1,9 @@
 """Extractive answers: pick the source sentences that answer a question (pure functions).
 
 Sentences are located in the search form (joined lines, folded width) for scoring, but the
-quote is cut from the *original* text, with only line breaks and layout spaces removed, so
-「70.5時間」 or 「ＲＰＡ」 are quoted exactly as printed.
+quote is cut from the *original* text and shown in its display form (index/display.py: no
+HTML tags or table debris, PDF line breaks joined), so 「70.5時間」 or 「ＲＰＡ」 are quoted
+exactly as printed while the sentence's offsets still slice the original.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.display import display_text
 from ingest.chunking import sentences
 from ingest.normalize import clean, join_wrapped
 
@@ -23,7 +25,7 @@ class Sentence:
     """A candidate answer sentence of one hit."""
 
     hit_index: int
-    quote: str  # original wording, layout whitespace removed
+    quote: str  # display form of the original wording (index/display.py)
     start: int  # original-text offsets (document coordinates)
     end: int
     search_text: str
@@ -55,7 +57,9 @@ def split_sentences(hit_index: int, text: str, offset: int) -> list[Sentence]:
         if len(seg) < 4:
             continue
         o_s, o_e = mapped.original_span(s, e)
-        out.append(Sentence(hit_index, quote_of(text[o_s:o_e]), offset + o_s, offset + o_e, seg))
+        quote = display_text(text[o_s:o_e])
+        if quote:
+            out.append(Sentence(hit_index, quote, offset + o_s, offset + o_e, seg))
     return out
 
 

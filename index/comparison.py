@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from index.answerability import answerability, evidence, weights_of
 from index.results import COMPARE_POOL, CityGroup, Comparison, Filters, Hit, SimilarResult
 from ingest.records import Initiative
 from reform_search.errors import InvalidQuery, NotFound
@@ -19,11 +20,12 @@ class ComparisonMixin:
     meta: Any
 
     def compare(self, query: str, per_city: int = 3, cities: tuple[str, ...] = (), filters: Filters | None = None,
-                min_dense: float | None = None) -> Comparison:
+                min_dense: float | None = None, min_support: float | None = None) -> Comparison:
         """Best `per_city` initiatives of each city, cities ordered by their best match.
 
-        A city whose best passage is weaker than `min_dense` (cosine) is left out rather
-        than padded with noise.
+        Passages weaker than `min_dense` (cosine) are no candidates, and a city whose passages'
+        answerability (index/answerability.py, on that city's documents) is under `min_support`
+        is left out rather than padded with noise.
         """
         t0 = time.perf_counter()
         filters = filters or Filters()
@@ -53,8 +55,15 @@ class ComparisonMixin:
             best.setdefault(chunk.city, score)
             if len(rows) < per_city:
                 rows.append((row, score))
-        groups = {c: CityGroup(c, self._hits(q, ranking, rows), best[c]) for c, rows in picked.items()}
-        ordered = sorted(groups.values(), key=lambda g: (-g.best_score, g.city))
+        support = self.settings.compare_min_support if min_support is None else min_support
+        weights = weights_of(self.settings)
+        groups = []
+        for c, rows in picked.items():
+            hits = self._hits(q, ranking, rows)
+            p = answerability(evidence(self, q, hits, filters, city=c), weights)
+            if p >= support:
+                groups.append(CityGroup(c, hits, best[c], round(p, 4)))
+        ordered = sorted(groups, key=lambda g: (-g.best_score, g.city))
         return Comparison(q, ordered, (time.perf_counter() - t0) * 1000)
 
     # ---- initiatives -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
+from index.answerability import answerability, evidence, weights_of
 from index.results import InitiativeRef
 from index.searcher import Filters, Hit, Searcher
 from ingest.normalize import fold
@@ -82,10 +83,17 @@ def _label(line: AnswerLine) -> str:
 
 
 def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Filters | None = None,
-                      min_confidence: float | None = None) -> Answer:
-    """Quote the sentences that answer `question`; one line per city for comparison questions."""
+                      min_confidence: float | None = None, min_support: float | None = None) -> Answer:
+    """Quote the sentences that answer `question`; one line per city for comparison questions.
+
+    Refused (NO_ANSWER) when no sentence is found, a municipality the corpus does not know is
+    named, the best cosine is under `min_confidence`, or the answerability of the evidence
+    (index/answerability.py) is under `min_support`. `confidence` is that answerability.
+    """
     t0 = time.perf_counter()
-    threshold = searcher.settings.answer_min_confidence if min_confidence is None else min_confidence
+    cfg = searcher.settings
+    floor = cfg.answer_min_confidence if min_confidence is None else min_confidence
+    threshold = cfg.answer_min_support if min_support is None else min_support
     terms = searcher.query_terms(question)
     cited: list[Hit] = []
     lines: list[AnswerLine] = []
@@ -101,11 +109,14 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
         hits = searcher.search(question, k=k, filters=filters).hits
         cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source.char_start)]
         lines = [_line(s, hits, cited, searcher.meta.texts) for s in pick(cands, terms, question, limit=3)]
-    confidence = confidence_of(hits)
-    answerable = bool(lines) and confidence >= threshold and not unknown_places(question, searcher.folded_texts)
+    ev = evidence(searcher, question, hits, filters)
+    support = round(answerability(ev, weights_of(cfg)), 4)
+    extra: dict[str, Any] = {"evidence": ev.as_dict()}
+    answerable = (bool(lines) and confidence_of(hits) >= floor and support >= threshold
+                  and not unknown_places(question, searcher.folded_texts))
     if not answerable:
-        return Answer(question, False, NO_ANSWER, [], [], round(confidence, 4), (time.perf_counter() - t0) * 1000,
-                      retrieved=hits)
+        return Answer(question, False, NO_ANSWER, [], [], support, (time.perf_counter() - t0) * 1000,
+                      extra=extra, retrieved=hits)
     text = "\n".join(f"- {_label(ln)}: {ln.quote} [{ln.citation}]" for ln in lines)
-    return Answer(question, True, text, lines, cited, round(confidence, 4), (time.perf_counter() - t0) * 1000,
-                  retrieved=hits)
+    return Answer(question, True, text, lines, cited, support, (time.perf_counter() - t0) * 1000,
+                  extra=extra, retrieved=hits)

@@ -102,8 +102,24 @@ class Settings(BaseSettings):
         default=30, ge=0, le=500, description="A city ranked within this many results is kept in the top k (0 = off)"
     )
     overfetch: int = Field(default=5, ge=1, le=50)
-    compare_min_dense: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which a city is left out of a comparison")
-    answer_min_confidence: float = Field(default=0.855, ge=-1, le=1, description="Cosine below which /answer says nothing was found")
+    compare_min_dense: float = Field(default=0.80, ge=-1, le=1, description="Cosine below which a passage is not a comparison cell")
+    answer_min_confidence: float = Field(
+        default=0.80, ge=-1, le=1, description="Cosine below which /answer says nothing was found, whatever the other evidence"
+    )
+    # Answerability (index/answerability.py): a logistic model over cheap evidence features,
+    # calibrated on dev queries with `python -m eval.calibrate`.
+    answer_bias: float = Field(default=-2.227, ge=-100, le=100, description="Answerability model: intercept")
+    answer_w_coverage: float = Field(default=0.809, ge=-100, le=100, description="weight of the query-word coverage")
+    answer_w_phrases: float = Field(default=3.354, ge=-100, le=100, description="weight of the word-pair coverage")
+    answer_w_agreement: float = Field(default=2.331, ge=-100, le=100, description="weight of lexical/dense top-10 agreement")
+    answer_w_cosine_z: float = Field(default=1.342, ge=-100, le=100, description="weight of the top cosine's corpus z-score")
+    answer_min_support: float = Field(
+        default=0.409, ge=0, le=1, description="Answerability below which /answer says nothing was found"
+    )
+    compare_min_support: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Answerability of a city's passages below which /compare leaves it out (0 = off: no gain on dev)",
+    )
     ann_threshold: int = Field(
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"
     )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from index.answer import quote_of
+from index.display import display_text
 from index.results import initiative_label
 from search_api.schemas import AnswerResponse, CompareResponse, HitOut, InitiativeOut, SearchResponse
 from search_api.ui.display import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
 
 NOTHING = "該当する記述が見つかりませんでした。"
-_TABS = re.compile(r"[ \u3000]*\t[\s]*")
 
 
 def _ratings(ratings: list[Any]) -> str:
@@ -25,8 +23,8 @@ def _page(h: Any) -> str:
 
 
 def quote(text: str) -> str:
-    """The passage's original wording on one line (PDF line breaks and table tabs removed)."""
-    return _TABS.sub(" ", quote_of(text))
+    """The passage's original wording on one line, without HTML tags, table debris or PDF line breaks."""
+    return display_text(text)
 
 
 def _lines(start: int, end: int) -> str:

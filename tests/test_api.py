@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from index.display import display_text
 from search_api.app import create_app
 from tests.conftest import make_settings
 
@@ -110,7 +111,7 @@ def test_answer_quotes_the_source(client: TestClient, searcher: Any):
     assert body["citations"] and body["lines"]
     for line in body["lines"]:
         original = searcher.meta.texts[line["document_id"]][line["char_start"] : line["char_end"]]
-        assert "".join(original.split()) == "".join(line["quote"].split())
+        assert line["quote"] == display_text(original)  # the original's words, without markup
         assert 1 <= line["citation"] <= len(body["citations"])
     assert any("時間" in ln["quote"] for ln in body["lines"])
 

@@ -83,7 +83,8 @@ def client(paged: Searcher) -> TestClient:
 @pytest.fixture(scope="module")
 def lenient(paged: Searcher) -> TestClient:
     """A client that answers whatever the small corpus holds (no confidence threshold)."""
-    return TestClient(create_app(paged.settings.model_copy(update={"answer_min_confidence": 0.0}), searcher=paged))
+    lax = {"answer_min_confidence": 0.0, "answer_min_support": 0.0}
+    return TestClient(create_app(paged.settings.model_copy(update=lax), searcher=paged))
 
 
 def _top(searcher: Searcher, query: str) -> Hit:
@@ -112,7 +113,7 @@ def test_hits_carry_their_pages(paged: Searcher):
 
 
 def test_answer_cites_the_page_of_the_quote(paged: Searcher):
-    a = extractive_answer(paged, QUESTION, min_confidence=0.0)
+    a = extractive_answer(paged, QUESTION, min_confidence=0.0, min_support=0.0)
     assert a.answerable and a.lines
     line = next(ln for ln in a.lines if "ガバメントクラウド" in ln.quote)
     assert line.document_id == DOC
@@ -138,7 +139,7 @@ def test_api_json_has_pages(client: TestClient, lenient: TestClient, paged: Sear
 def test_chat_reply_names_the_page(lenient: TestClient, paged: Searcher):
     r = lenient.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]})
     content = r.json()["choices"][0]["message"]["content"]
-    cited = extractive_answer(paged, QUESTION, min_confidence=0.0).citations
+    cited = extractive_answer(paged, QUESTION, min_confidence=0.0, min_support=0.0).citations
     paged_hit = next(h for h in cited if h.document_id == DOC)
     assert f"（{page_label(paged_hit.page, paged_hit.page_end)}・{DOC}.txt" in content
     assert "」p.3: " in content

@@ -70,10 +70,10 @@ PINS: dict[str, dict[tuple[str, str, str], float]] = {
 ANSWER_PINS: dict[str, dict[str, float]] = {
     "named": {
         'factoid_accuracy': 0.7,
-        'no_answer_detected': 0.312,
-        'refusal_precision': 0.625,
-        'answerable_refused': 0.04,
-        'compare_city_p@1': 0.806,
+        'no_answer_detected': 0.5,
+        'refusal_precision': 0.421,
+        'answerable_refused': 0.147,
+        'compare_city_p@1': 0.764,
     },
     "general": {
         'factoid_accuracy': 0.8,

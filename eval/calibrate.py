@@ -1,0 +1,186 @@
+"""Calibrate the answerability model (index/answerability.py) on DEV queries only.
+
+    REFORM_SEARCH_DATA_DIR=… python -m eval.calibrate [--out features.json] [--features features.json]
+
+1. Features of every dev question: the dev split of the judged query files (unanswerable → 0,
+   judged → 1) plus ``eval/queries_calibration.jsonl`` (dev-only questions written blind from
+   general municipal topics, labelled afterwards by reading the corpus), computed with every
+   refusal switched off; and of every city group of the dev cross-city questions (label: its
+   first passage is judged relevant).
+2. A logistic regression (L2, standardized features are *not* used so the weights are the
+   settings) fitted on the question rows; leave-one-out probabilities are printed too.
+3. Thresholds: the answer threshold minimizes, on the leave-one-out probabilities of the dev
+   questions that would otherwise be answered, answered-unanswerable + ``--refusal-cost`` ×
+   refused-answerable; the compare threshold is the largest that keeps every dev city group
+   whose first passage is relevant (half way to the next lower score).
+
+It prints the settings (``REFORM_SEARCH_ANSWER_*``) to use; the test split is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.metrics import gains
+from eval.queries import DEFAULT_FILES, HERE, load_queries, read_rows
+
+CALIBRATION = HERE / "queries_calibration.jsonl"
+FEATURES = ("coverage", "phrases", "agreement", "cosine_z")
+
+
+def question_rows(searcher: Any) -> list[dict[str, Any]]:
+    """One row per dev question: its label, features, whether a quote was found, factoid hit."""
+    from index.qa import extractive_answer, unknown_places
+    from ingest.normalize import compact
+
+    items = [(q.query, q.type != "unanswerable", q.answer, q.id) for q in load_queries(DEFAULT_FILES, "dev")
+             if q.type == "unanswerable" or q.relevant]
+    items += [(r["query"], bool(r["answerable"]), None, r["id"]) for r in read_rows(CALIBRATION) if r["split"] == "dev"]
+    out = []
+    for text, label, answer, qid in items:
+        a = extractive_answer(searcher, text, min_confidence=-1.0, min_support=0.0)
+        out.append({"id": qid, "query": text, "label": int(label), **a.extra["evidence"],
+                    "quoted": bool(a.lines), "unknown_place": bool(unknown_places(text, searcher.folded_texts)),
+                    "factoid_ok": None if answer is None else compact(answer) in compact(a.answer)})
+    return out
+
+
+def group_rows(searcher: Any) -> list[dict[str, Any]]:
+    """One row per city group of each dev cross-city question (no city left out)."""
+    from index.answerability import evidence
+
+    out = []
+    for q in load_queries(DEFAULT_FILES, "dev"):
+        if q.type != "cross_city" or not q.relevant:
+            continue
+        groups, _ = searcher.compare(q.query, per_city=3, min_support=0.0)
+        for g in groups:
+            h = g.hits[0]
+            ok = gains([(h.document_id, h.search_text + "|||" + h.text)], q.relevant)[0]
+            ev = evidence(searcher, q.query, g.hits, city=g.city)
+            out.append({"id": q.id, "city": g.city, "label": int(bool(ok)), "expected": g.city in q.cities,
+                        **ev.as_dict()})
+    return out
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 200) -> np.ndarray:
+    """Newton's method for L2-regularized logistic regression; returns [bias, w…]."""
+    xb = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(xb.shape[1])
+    reg = l2 * np.eye(xb.shape[1])
+    reg[0, 0] = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-np.clip(xb @ w, -50, 50)))
+        grad = xb.T @ (p - y) + reg @ w
+        hess = xb.T @ (xb * (p * (1 - p))[:, None]) + reg + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def prob(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.clip(w[0] + x @ w[1:], -50, 50)))
+
+
+def threshold_by_cost(scores: list[float], labels: list[int], refusal_cost: float) -> float:
+    """The threshold (midpoint between two adjacent scores) minimizing answered unanswerable
+    questions plus `refusal_cost` times refused answerable ones; the lowest such on ties."""
+    cuts = sorted(set(scores))
+    candidates = [0.0] + [(a + b) / 2 for a, b in zip(cuts, cuts[1:])] + [1.0]
+
+    def cost(t: float) -> float:
+        return sum((s >= t and not y) + refusal_cost * (s < t and y) for s, y in zip(scores, labels))
+
+    return min(candidates, key=lambda t: (cost(t), t))
+
+
+def threshold_keeping(scores: list[float], labels: list[int]) -> float:
+    """Half way between the lowest positive score and the highest negative score below it."""
+    low = min((s for s, y in zip(scores, labels) if y), default=0.5)
+    below = [s for s, y in zip(scores, labels) if not y and s < low]
+    return (low + max(below)) / 2 if below else low
+
+
+def matrix(rows: list[dict[str, Any]], features: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.array([[r[f] for f in features] for r in rows], dtype=float),
+            np.array([r["label"] for r in rows], dtype=float))
+
+
+def report(rows: list[dict[str, Any]], groups: list[dict[str, Any]], features: tuple[str, ...], l2: float,
+           refusal_cost: float) -> dict[str, float]:
+    x, y = matrix(rows, features)
+    w = fit_logistic(x, y, l2)
+    loo = np.array([prob(fit_logistic(np.delete(x, i, 0), np.delete(y, i), l2), x[i : i + 1])[0] for i in range(len(y))])
+    p = prob(w, x)
+    # Only questions that would be answered otherwise (a quote found, no unknown place) matter.
+    live = [i for i, r in enumerate(rows) if r["quoted"] and not r["unknown_place"]]
+    t_answer = threshold_by_cost([float(loo[i]) for i in live], [int(y[i]) for i in live], refusal_cost)
+    print(f"weights ({', '.join(('bias',) + features)}): {np.round(w, 3).tolist()}  l2={l2}")
+    for name, scores in (("fitted", p), ("leave-one-out", loo)):
+        refused = [i for i in range(len(y)) if scores[i] < t_answer or i not in live]
+        tp = sum(1 for i in refused if not y[i])
+        print(f"  {name}: threshold {t_answer:.3f}: refuses {tp}/{int((1 - y).sum())} unanswerable, "
+              f"{len(refused) - tp}/{int(y.sum())} answerable; log-loss "
+              f"{-np.mean(y * np.log(scores + 1e-9) + (1 - y) * np.log(1 - scores + 1e-9)):.3f}")
+    for i in np.argsort(p):
+        r = rows[i]
+        print(f"    {p[i]:.3f} loo {loo[i]:.3f} y={r['label']} q={int(r['quoted'])} "
+              + " ".join(f"{f}={r[f]:.2f}" for f in features) + f"  {r['id']} {r['query'][:30]}")
+    gx, gy = matrix(groups, features)
+    gp = prob(w, gx)
+    t_compare = threshold_keeping(gp.tolist(), gy.astype(int).tolist())
+    kept = gp >= t_compare
+    exp = np.array([g["expected"] for g in groups])
+    print(f"compare: threshold {t_compare:.3f}: P@1 {gy.mean():.3f} → {gy[kept].mean() if kept.any() else 0:.3f}, "
+          f"groups {len(gy)} → {int(kept.sum())}, expected cities kept {int((kept & exp).sum())}/{int(exp.sum())}")
+    for i in np.argsort(gp):
+        g = groups[i]
+        print(f"    {gp[i]:.3f} y={g['label']} exp={int(g['expected'])} "
+              + " ".join(f"{f}={g[f]:.2f}" for f in features) + f"  {g['id']} {g['city']}")
+    return {"bias": float(w[0]), **{f: float(v) for f, v in zip(features, w[1:])},
+            "answer_min_support": float(t_answer), "compare_min_support": float(t_compare)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--features", help="read features from this JSON instead of computing them")
+    ap.add_argument("--out", help="write the computed features here")
+    ap.add_argument("--recompute-groups", action="store_true",
+                    help="with --features: keep its question rows, recompute the compare city groups")
+    ap.add_argument("--use", default=",".join(FEATURES), help="comma-separated features of the model")
+    ap.add_argument("--l2", type=float, default=0.1)
+    ap.add_argument("--refusal-cost", type=float, default=3.0,
+                    help="how many answered unanswerable questions one refused answerable question is worth")
+    args = ap.parse_args(argv)
+    if args.features and not args.recompute_groups:
+        data = json.loads(Path(args.features).read_text(encoding="utf-8"))
+    else:
+        from index.searcher import Searcher
+        from reform_search.settings import get_settings
+
+        searcher = Searcher.open(get_settings())
+        questions = (json.loads(Path(args.features).read_text(encoding="utf-8"))["questions"] if args.features
+                     else question_rows(searcher))
+        data = {"questions": questions, "groups": group_rows(searcher)}
+        if args.out:
+            Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
+    features = tuple(f for f in args.use.split(",") if f)
+    out = report(data["questions"], data["groups"], features, args.l2, args.refusal_cost)
+    names = {"bias": "ANSWER_BIAS", "coverage": "ANSWER_W_COVERAGE", "phrases": "ANSWER_W_PHRASES",
+             "agreement": "ANSWER_W_AGREEMENT", "cosine_z": "ANSWER_W_COSINE_Z",
+             "answer_min_support": "ANSWER_MIN_SUPPORT", "compare_min_support": "COMPARE_MIN_SUPPORT"}
+    print("settings: " + " ".join(f"REFORM_SEARCH_{names[k]}={v:.3f}" for k, v in out.items()
+                                  if not math.isnan(v)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""Answerability: does the corpus hold evidence for a question (or for one city of a comparison)?
+
+Cheap features of one query (:class:`Evidence`), each a pure function of things the Searcher
+already has, combined by :func:`answerability` into one score in [0, 1]:
+
+* **coverage** — IDF-weighted share of the question's content words that occur in the corpus
+  (a topic the corpus never mentions has key words with document frequency 0);
+* **phrases** — share of the question's compound parts (touching content-word pairs such as
+  公営+競技, 宿泊+税) that occur together in at least one chunk;
+* **agreement** — overlap of the lexical and the dense top-k (absent topics scatter);
+* **cosine_z** — the best dense cosine as a z-score against the best cosines the same corpus
+  gives a fixed set of generic municipal probe questions (:data:`PROBES`), so the scale is
+  the corpus's own.
+
+The weights and the threshold are settings (``answer_*``), calibrated on dev queries by
+``python -m eval.calibrate`` (see there). The same score, computed on one city's passages,
+decides when a comparison leaves a city out.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+# Generic questions about municipal administration, written without looking at any corpus;
+# their best cosines are the reference distribution of :attr:`Evidence.cosine_z`.
+PROBES: tuple[str, ...] = (
+    "市の財政状況と今後の見通し", "職員の働き方改革の取組", "行政手続のオンライン化", "公共施設の維持管理",
+    "市民サービスの向上", "業務の効率化と委託", "地域の防災対策", "子育て支援の充実",
+    "高齢者福祉の取組", "環境にやさしいまちづくり", "市民参加と協働の推進", "歳入の確保策",
+    "組織の見直しと人員配置", "情報発信と広報", "近隣自治体との連携", "計画の進捗と評価",
+    "市立病院の経営", "水道事業の料金", "観光振興の取組", "農業の振興",
+)
+# Content words that say what is asked rather than about what.
+STOPWORDS = frozenset(
+    "何 どう どの どこ どれ いくつ いくら どれくらい 何件 ある いる する なる れる できる 思う こと もの ため よう "
+    "とき 的 市 か 取組 取り組み 取組む 取り組む 状況 実績 内容 方法 について".split()
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Features of one question (or one city's share of it); every value is in a fixed range."""
+
+    coverage: float  # 0..1
+    phrases: float  # 0..1 (1.0 when the question has no touching content-word pair)
+    agreement: float  # 0..1
+    cosine: float  # best dense cosine among the top hits
+    cosine_z: float  # (cosine - probe mean) / probe std
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A logistic model over :class:`Evidence` (bias plus one weight per feature)."""
+
+    bias: float
+    coverage: float
+    phrases: float
+    agreement: float
+    cosine_z: float
+
+
+# ---- pure feature functions ------------------------------------------------------------------
+
+
+def content_tokens(tokens: Iterable[str]) -> list[str]:
+    """Tokens of a question minus question words and one-kana particles, in order."""
+    return [t for t in tokens if t not in STOPWORDS and not (len(t) == 1 and "\u3040" <= t <= "\u309f")]
+
+
+def idf(df: int, n_docs: int) -> float:
+    """BM25-style IDF that stays positive; a word absent from the corpus gets the maximum."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+def token_coverage(tokens: Sequence[str], df: Callable[[str], int], n_docs: int) -> float:
+    """IDF-weighted share of `tokens` with a document frequency above 0 (1.0 for no tokens)."""
+    weights = [(idf(df(t), n_docs), df(t) > 0) for t in dict.fromkeys(tokens)]
+    total = sum(w for w, _ in weights)
+    return sum(w for w, seen in weights if seen) / total if total else 1.0
+
+
+def adjacent_pairs(spans: Sequence[tuple[int, int, str]], skip: frozenset[str] = STOPWORDS) -> list[tuple[str, str]]:
+    """Token pairs of touching content words (the parts of a compound) of a question's spans."""
+    out = []
+    for (_s1, e1, t1), (s2, _e2, t2) in zip(spans, spans[1:]):
+        if e1 == s2 and t1 not in skip and t2 not in skip and t1 != t2:
+            out.append((t1, t2))
+    return list(dict.fromkeys(out))
+
+
+def phrase_coverage(pairs: Sequence[tuple[str, str]], together: Callable[[tuple[str, str]], bool]) -> float:
+    """Share of `pairs` whose words the corpus has together in one chunk (1.0 for none)."""
+    return sum(map(together, pairs)) / len(pairs) if pairs else 1.0
+
+
+def agreement(lexical: Sequence[Any], dense: Sequence[Any], k: int) -> float:
+    """Overlap of the first `k` keys (rows, units, documents) of the two rankings, 0..1."""
+    if k <= 0:
+        return 0.0
+    return len(set(lexical[:k]) & set(dense[:k])) / k
+
+
+def zscore(x: float, mean: float, std: float) -> float:
+    return (x - mean) / std if std > 1e-9 else 0.0
+
+
+def answerability(e: Evidence, w: Weights) -> float:
+    """The calibrated probability that the corpus answers the question (logistic)."""
+    z = w.bias + w.coverage * e.coverage + w.phrases * e.phrases + w.agreement * e.agreement + w.cosine_z * e.cosine_z
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def weights_of(settings: Any) -> Weights:
+    return Weights(settings.answer_bias, settings.answer_w_coverage, settings.answer_w_phrases,
+                   settings.answer_w_agreement, settings.answer_w_cosine_z)
+
+
+# ---- extraction from a Searcher ----------------------------------------------------------------
+
+
+class CorpusStats:
+    """What the features need of one index, computed once per Searcher (lazily, then cached)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.n_docs = int(searcher.bm25.scores["num_docs"])
+        self._indptr = searcher.bm25.scores["indptr"]
+        self._indices = searcher.bm25.scores["indices"]
+        self._vocab: Mapping[str, int] = searcher.bm25.vocab_dict
+        self._city = np.asarray([c.city for c in searcher.meta.chunks], dtype=object)
+        tops = [best_cosine(searcher, searcher.encode_query(p)) for p in PROBES]
+        self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
+
+    def rows(self, token: str, city: str | None = None) -> np.ndarray:
+        """Chunks containing `token` (of one city if given), from the BM25 index."""
+        i = self._vocab.get(token)
+        if i is None:
+            return np.empty(0, dtype=np.int64)
+        found = np.asarray(self._indices[int(self._indptr[i]) : int(self._indptr[i + 1])])
+        return found if city is None else found[self._city[found] == city]
+
+    def df(self, token: str, city: str | None = None) -> int:
+        return int(self.rows(token, city).size)
+
+    def together(self, pair: tuple[str, str], city: str | None = None) -> bool:
+        """Whether both words of `pair` occur in one chunk (of one city if given)."""
+        return bool(np.intersect1d(self.rows(pair[0], city), self.rows(pair[1], city)).size)
+
+
+_STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
+
+
+def corpus_stats(searcher: Any) -> CorpusStats:
+    stats = _STATS.get(searcher)
+    if stats is None:
+        stats = _STATS[searcher] = CorpusStats(searcher)
+    return stats
+
+
+def best_cosine(searcher: Any, qvec: np.ndarray) -> float:
+    scores, _ids = searcher.dense.search(qvec.reshape(1, -1).astype(np.float32), 1)
+    return float(scores[0][0])
+
+
+def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Content tokens and touching content-word pairs of a question (folded, lower-cased)."""
+    from ingest.normalize import fold
+
+    spans = searcher.tokenizer.spans(fold(question).lower())
+    return content_tokens(t for _s, _e, t in spans), adjacent_pairs(spans)
+
+
+def unit_of(hit: Any) -> str:
+    """What agreement compares: the initiative, else the section, else the chunk."""
+    return (hit.initiative or {}).get("id") or hit.section_id or hit.chunk_id
+
+
+def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = None, city: str | None = None,
+             k: int = 10) -> Evidence:
+    """Features of `question` against the whole corpus, or for one `city` of a comparison.
+
+    `hits`: the passages the answer (or the city's comparison cell) is drawn from. For a city,
+    coverage and phrases stay corpus-wide (is the topic in the corpus at all?) while agreement
+    and the cosine are the city's own (does this city have passages on it?), so a city that
+    words the topic differently (電子決裁 for ペーパーレス) is not dropped for its vocabulary.
+    """
+    from index.results import Filters
+
+    stats = corpus_stats(searcher)
+    tokens, phrases = question_parts(searcher, question)
+    cov = token_coverage(tokens, stats.df, stats.n_docs)
+    ph = phrase_coverage(phrases, stats.together)
+    f = filters or Filters()
+    if city:
+        f = Filters((city,), f.kind, f.fiscal_year, f.rating)
+    lex = [unit_of(h) for h in searcher.search(question, k=k, mode="lexical", filters=f).hits]
+    den = [unit_of(h) for h in searcher.search(question, k=k, mode="dense", filters=f).hits]
+    cos = max((h.dense_score or 0.0 for h in hits[:5]), default=0.0)
+    return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(cos, stats.probe_mean, stats.probe_std))

@@ -1,0 +1,58 @@
+"""Display form of quotes: no markup debris, offsets still slice the original."""
+
+from __future__ import annotations
+
+from index.answer import split_sentences
+from index.display import display_map, display_text
+
+AKISHIMA_LIKE = (
+    "\t<ul style=\"list-style-type: none\"> 自治会補助金制度の実施 自治会長研修会の実施 \t\t"
+    "<ul style=\"list-style-type: none\"> 自治会や自治連による各種事業や加入促進に対して補助を行うことにより、"
+    "地域の活性化につながっている。 \t\t"
+)
+
+
+def test_html_tags_and_attributes_are_not_displayed():
+    shown = display_text(AKISHIMA_LIKE)
+    assert "<" not in shown and "style" not in shown and "\t" not in shown
+    assert shown.startswith("自治会補助金制度の実施 自治会長研修会の実施 自治会や自治連")
+    assert shown.endswith("つながっている。")
+
+
+def test_every_shown_character_comes_from_the_original_in_order():
+    shown, pos = display_map(AKISHIMA_LIKE)
+    assert len(shown) == len(pos) and pos == sorted(pos)
+    assert all(AKISHIMA_LIKE[p] == c for p, c in zip(pos, shown) if c != " ")
+
+
+def test_japanese_in_angle_brackets_is_wording_not_markup():
+    assert display_text("<目標：年間40件> <考え方>") == "<目標：年間40件> <考え方>"
+
+
+def test_markdown_table_and_bullets():
+    table = "| 取組 | 実績 |\n|---|:---:|\n| RPA | 738時間 |"
+    assert display_text(table) == "取組 実績 RPA 738時間"
+    assert display_text("・電子申請の拡大\n・窓口の改善") == "電子申請の拡大 窓口の改善"
+    assert display_text("- 項目1\n- 項目2") == "項目1 項目2"
+    assert display_text("令和4年度 ・生成AIの運用 ・RPA研修") == "令和4年度 生成AIの運用 RPA研修"
+    assert display_text("狛江市・調布市") == "狛江市・調布市"  # a middle dot inside a word run is wording
+
+
+def test_whitespace_pdf_wraps_and_entities():
+    assert display_text("電子決裁の\f活用を\n推進する。") == "電子決裁の活用を推進する。"
+    assert display_text("RPA\fpilot を\n\f導入した") == "RPA pilot を導入した"
+    assert display_text("行 財 政 改 革の推進") == "行財政改革の推進"
+    assert display_text("A &amp; B&nbsp;C") == "A & B C"
+    assert display_text("  \n ") == ""
+
+
+def test_answer_sentences_quote_the_display_form_at_original_offsets():
+    doc = "前文。\n" + AKISHIMA_LIKE
+    offset = 100
+    sents = split_sentences(0, doc, offset)
+    assert sents
+    for s in sents:
+        original = doc[s.start - offset : s.end - offset]
+        assert s.quote == display_text(original)
+        assert "<ul" not in s.quote and "style=" not in s.quote
+    assert any("<ul" in doc[s.start - offset : s.end - offset] for s in sents)
