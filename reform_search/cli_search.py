@@ -65,10 +65,12 @@ def _embed_meter(step: float = 0.1) -> Any:
     """An embed_progress callback printing `embedding n/total` about every 10% (and at the end)."""
     shown = [-1.0]
     started = [0.0]
+    last = [-1]
 
     def show(done: int, total: int) -> None:
-        if total <= 0:
+        if total <= 0 or done == last[0]:
             return
+        last[0] = done
         if done == 0:
             started[0] = time.perf_counter()
         share = done / total

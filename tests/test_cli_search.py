@@ -52,6 +52,7 @@ def test_build_progress_reports_embedding_in_steps(capsys):
     show = _embed_meter()
     for done in range(0, 101):
         show(done, 100)
+    show(100, 100)  # the build reports the last group twice: printed once
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "embedding 0/100 chunks"
     assert lines[-1].startswith("embedding 100/100 chunks")
