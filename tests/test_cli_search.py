@@ -57,3 +57,4 @@ def test_build_progress_reports_embedding_in_steps(capsys):
     assert lines[0] == "embedding 0/100 chunks"
     assert lines[-1].startswith("embedding 100/100 chunks")
     assert 10 <= len(lines) <= 12  # about every 10%, not per batch
+    assert sum(ln.startswith("embedding 100/100") for ln in lines) == 1
