@@ -59,7 +59,7 @@ def group_rows(searcher: Any) -> list[dict[str, Any]]:
     for q in load_queries(DEFAULT_FILES, "dev"):
         if q.type != "cross_city" or not q.relevant:
             continue
-        groups, _ = searcher.compare(q.query, per_city=3, min_support=0.0)
+        groups = searcher.compare(q.query, per_city=3, min_support=0.0).groups
         for g in groups:
             h = g.hits[0]
             ok = gains([(h.document_id, h.search_text + "|||" + h.text)], q.relevant)[0]

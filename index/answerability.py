@@ -181,7 +181,7 @@ def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[
 
 def unit_of(hit: Any) -> str:
     """What agreement compares: the initiative, else the section, else the chunk."""
-    return (hit.initiative or {}).get("id") or hit.section_id or hit.chunk_id
+    return (hit.initiative.id if hit.initiative else None) or hit.section_id or hit.chunk_id
 
 
 def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = None, city: str | None = None,

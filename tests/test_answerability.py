@@ -92,11 +92,11 @@ def test_absent_topic_is_refused_and_a_present_one_answered(searcher):
 
 def test_compare_leaves_out_cities_without_support(searcher):
     threshold = 0.5  # the default is 0 (off); the mechanism is tested at a set threshold
-    present, _ = searcher.compare("RPAの導入", per_city=2, min_support=threshold)
-    absent, _ = searcher.compare("競輪や競艇など公営競技の収益金", per_city=2, min_support=threshold)
+    present = searcher.compare("RPAの導入", per_city=2, min_support=threshold).groups
+    absent = searcher.compare("競輪や競艇など公営競技の収益金", per_city=2, min_support=threshold).groups
     assert present and len(absent) < len(present)
     assert all(g.support is not None and g.support >= threshold for g in present + absent)
-    everyone, _ = searcher.compare("競輪や競艇など公営競技の収益金", per_city=2, min_support=0.0)
+    everyone = searcher.compare("競輪や競艇など公営競技の収益金", per_city=2, min_support=0.0).groups
     assert len(everyone) >= len(absent)
 
 
