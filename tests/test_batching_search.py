@@ -82,6 +82,18 @@ def test_search_results_in_a_forced_batch_equal_unbatched_ones(fixture_settings,
     batched.close()
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal, except floats within 1e-3: float32 vectors of a batch differ from lone ones in the
+    last bits, and the z-scored answerability evidence (rounded to 4 digits) can show that."""
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-3
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
 def _strip(body: Any) -> Any:
     """A response without its timings."""
     if isinstance(body, dict):
@@ -106,7 +118,7 @@ def test_concurrent_api_requests_match_sequential_ones(fixture_settings, built_i
         s.batcher.cache.size = 0  # the concurrent round must encode again, in batches
         with ThreadPoolExecutor(8) as ex:
             concurrent = list(ex.map(post, calls))
-    assert concurrent == sequential
+    assert [_same(c, q) for c, q in zip(concurrent, sequential)] == [True] * len(calls)
     assert s.batcher.stats.queries >= len(QUERIES)
     s.close()
 
