@@ -145,12 +145,13 @@ def _covered(shown: set, u: dict, qid: str) -> bool:
     return any(d == u["doc"] and s <= u["start"] and u["end"] <= e and q == qid for d, s, e, q in shown)
 
 
-def apply(args: argparse.Namespace) -> int:
-    texts = {p.stem: p.read_text(encoding="utf-8") for p in (Path(args.data) / "records" / "texts").glob("*.txt")}
-    units = {u["unit"]: u for u in _read(UNITS)}
+def read_judgments(path: Path, units: dict[str, dict], texts: dict[str, str]
+                   ) -> tuple[dict[str, list[dict]], list[str]]:
+    """{query id: [{doc, match, grade}]} from a judgments TSV, and the lines that do not check out
+    (a match not in its unit's text, a query that did not pool the unit)."""
     judged: dict[str, list[dict]] = defaultdict(list)
     errors = []
-    for n, line in enumerate(Path(args.judgments).open(encoding="utf-8"), 1):
+    for n, line in enumerate(path.open(encoding="utf-8"), 1):
         if not line.strip() or line.startswith("#"):
             continue
         uid, match, grades = line.rstrip("\n").split("\t")
@@ -162,6 +163,13 @@ def apply(args: argparse.Namespace) -> int:
             if qid not in u["queries"]:
                 errors.append(f"line {n}: {qid} did not pool {uid}")
             judged[qid].append({"doc": u["doc"], "match": match, "grade": int(grade)})
+    return judged, errors
+
+
+def apply(args: argparse.Namespace) -> int:
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (Path(args.data) / "records" / "texts").glob("*.txt")}
+    units = {u["unit"]: u for u in _read(UNITS)}
+    judged, errors = read_judgments(Path(args.judgments), units, texts)
     rows = read_rows(BLIND)
     for r in rows:
         r["relevant"] = _dedupe(judged.get(r["id"], []), texts)

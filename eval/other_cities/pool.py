@@ -23,9 +23,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from eval.other_cities import CORPUS, DEFAULT_DATA, JUDGMENTS, POOL, QUERIES, UNITS
-from eval.pool import _dedupe, _read, pooled_spans, units_of
+from eval.pool import _dedupe, _read, pooled_spans, read_judgments, units_of
 from eval.queries import read_rows
-from ingest.normalize import compact, fold
+from ingest.normalize import fold
 
 
 def dump(data: Path, cache: Path) -> int:
@@ -68,20 +68,7 @@ def apply(data: Path, check: bool = False) -> int:
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (data / "records" / "texts").glob("*.txt")}
     city = {d["id"]: d["city"] for d in json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))["documents"]}
     units = {u["unit"]: u for u in _read(UNITS)}
-    judged: dict[str, list[dict]] = defaultdict(list)
-    errors = []
-    for n, line in enumerate(JUDGMENTS.open(encoding="utf-8"), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        uid, match, grades = line.rstrip("\n").split("\t")
-        u = units[uid]
-        if compact(match) not in compact(texts[u["doc"]][u["start"] : u["end"]]):
-            errors.append(f"line {n}: {match!r} not in {uid}")
-        for g in grades.split():
-            qid, grade = g.split(":")
-            if qid not in u["queries"]:
-                errors.append(f"line {n}: {qid} did not pool {uid}")
-            judged[qid].append({"doc": u["doc"], "match": match, "grade": int(grade)})
+    judged, errors = read_judgments(JUDGMENTS, units, texts)
     rows = read_rows(QUERIES)
     for r in rows:
         r["relevant"] = _dedupe(judged.get(r["id"], []), texts)
