@@ -60,6 +60,9 @@ class ComparisonMixin:
         groups = []
         for c, rows in picked.items():
             hits = self._hits(q, ranking, rows)
+            if support <= 0:  # omission off: skip the evidence's two extra searches per city
+                groups.append(CityGroup(c, hits, best[c]))
+                continue
             p = answerability(evidence(self, q, hits, filters, city=c), weights)
             if p >= support:
                 groups.append(CityGroup(c, hits, best[c], round(p, 4)))

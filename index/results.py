@@ -147,7 +147,7 @@ class CityGroup:
     city: str
     hits: list[Hit]
     best_score: float
-    support: float | None = None  # answerability of the city's passages (index/answerability.py)
+    support: float | None = None  # answerability of the city's passages; None when omission is off
 
 
 @dataclass
