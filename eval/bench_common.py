@@ -1,18 +1,9 @@
-"""What the benchmark modules share: the query set, how numbers are printed, a server process."""
+"""What the benchmark modules share: the query set and how numbers are printed."""
 
 from __future__ import annotations
 
-import os
 import random
 import resource
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 
@@ -34,54 +25,6 @@ def rss_mb() -> float:
 
 def line(label: str, value: str, note: str = "") -> None:
     print(f"  {label:<44} {value:>14}  {note}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def server(env: dict[str, str] | None = None, timeout: float = 180, log_to: Path | None = None) -> Iterator[str]:
-    """`reform-search serve` on a free loopback port; yields its base URL. Its log is kept in `log_to`."""
-    import httpx
-
-    port = free_port()
-    # The server logs a line per request: send it to a file, never to an unread pipe
-    # (a full pipe blocks the server's event loop).
-    log = open(log_to, "wb") if log_to else tempfile.NamedTemporaryFile(
-        prefix="reform-search-server-", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reform_search.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise RuntimeError("server did not become ready")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        if not log_to:
-            Path(log.name).unlink(missing_ok=True)
 
 
 SUFFIXES = ("", "の事例", "の効果と課題", "について他市の状況", "の導入状況", "の今後の方針")

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.bench_common import QUERIES, distinct_queries, line, pct, server
+from eval.bench_common import QUERIES, distinct_queries, line, pct
+from search_api.launch import server
 
 LEVELS = (8, 32)
 

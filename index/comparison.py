@@ -93,7 +93,7 @@ class ComparisonMixin:
             return SimilarResult(initiative_id, [], (time.perf_counter() - t0) * 1000)
         vec = np.mean([self.dense.reconstruct(r) for r in rows], axis=0)
         vec = (vec / (np.linalg.norm(vec) or 1.0)).astype(np.float32)
-        mask = self._chunk_city != ini.city
+        mask = self.filters.chunk_city != ini.city
         terms = self.query_terms(ini.title)
         hits: list[Hit] = []
         seen: set[str] = set()

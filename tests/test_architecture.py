@@ -122,3 +122,20 @@ def test_modules_stay_small() -> None:
 
 def test_the_checker_sees_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+def test_benchmarks_do_not_import_each_other() -> None:
+    graph = _graph(_modules())
+    benches = {m for m in graph if m.startswith("eval.bench_") and m != "eval.bench_common"}
+    assert len(benches) >= 3
+    assert [(m, t) for m in benches for t in graph[m] if t in benches] == []
+    # only the runner knows them all
+    assert {"eval.bench_search", "eval.bench_serving"} <= graph["eval.bench"]
+
+
+def test_server_harness_is_written_once() -> None:
+    """Tests and benchmarks start the server through search_api.launch, not a copy of it."""
+    graph = _graph(_modules())
+    assert "search_api.launch" in graph["eval.bench_serving"]
+    support = (ROOT / "tests" / "support" / "server.py").read_text(encoding="utf-8")
+    assert "subprocess.Popen" not in support and "from search_api.launch import" in support

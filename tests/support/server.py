@@ -3,63 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from search_api.launch import free_port, server  # noqa: F401 - re-exported for the tests
+
 QUERIES = ["RPAの導入", "公共施設の老朽化対策", "ペーパーレス化と電子決裁", "職員の人材育成", "窓口のキャッシュレス決済",
            "事務事業の見直し", "AI-OCRの活用", "使用料の見直し"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def server(env: dict[str, str] | None = None, timeout: float = 600) -> Iterator[str]:
-    """`reform-search serve` with `env` added; yields its base URL once /readyz answers 200."""
-    port = free_port()
-    # The server logs a line per request: into a file, never into an unread pipe (a full pipe blocks it).
-    log = tempfile.NamedTemporaryFile(prefix="reform-search-server-", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reform_search.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout  # a guard against a hang, not a synchronization
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
 
 
 def _requests(n: int) -> list[tuple[str, dict[str, Any]]]:
