@@ -102,21 +102,26 @@ def _hit_line(n: int, h: Any, width: int = 160) -> str:
     rating = ""
     if ini and ini.ratings:
         rating = " [" + " ".join(f"{r.year or ''}{':' if r.year else ''}{r.value}" for r in ini.ratings) + "]"
-    from index.answer import quote_of
     from ingest.paging import page_label
 
-    snippet = quote_of(_highlighted(h.text, h.highlights))[:width]
+    snippet = _highlighted(h.text, h.highlights)[:width]
     where = f"{h.document_id} {page_label(h.page, h.page_end) + ' ' if h.page else ''}L{h.source.line_start}"
     return f"{n:2d}. {h.city} | {h.label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({where}, score {h.score:.4f})"
 
 
 def _highlighted(text: str, spans: list[tuple[int, int]]) -> str:
-    out, pos = [], 0
-    for s, e in spans:
-        out.append(text[pos:s])
-        out.append(f"【{text[s:e]}】")
-        pos = e
-    out.append(text[pos:])
+    """The passage's display form (no markup, one line) with the matched terms in 【】."""
+    from index.display import display_map
+
+    shown, pos = display_map(text)
+    inside = [any(s <= p < e for s, e in spans) for p in pos]
+    out = []
+    for i, ch in enumerate(shown):
+        if inside[i] and (i == 0 or not inside[i - 1]):
+            out.append("【")
+        out.append(ch)
+        if inside[i] and (i + 1 == len(shown) or not inside[i + 1]):
+            out.append("】")
     return "".join(out)
 
 
