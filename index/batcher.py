@@ -154,7 +154,8 @@ class QueryBatcher:
     def describe(self) -> str:
         st = self.stats
         return (f"{st.batches} batches, {st.queries} queries, mean batch {st.mean_batch():.1f}, "
-                f"largest {st.largest}, cache hits {self.cache.hits}")
+                f"largest {st.largest}, cache hits {self.cache.hits}, "
+                f"forward {st.encode_ms / max(st.queries, 1):.1f} ms/query")
 
     # ---- worker ------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from index.searcher import Searcher
 from reform_search.errors import Unavailable
 from reform_search.settings import Settings, get_settings
-from search_api.deps import ApiError, BodyLimit, KeyGuard, SearcherDep, error_json, require_key, served_searcher
+from search_api.deps import AccessLog, ApiError, BodyLimit, KeyGuard, SearcherDep, error_json, require_key, served_searcher
 from search_api.errors import install_error_handlers
 from search_api.openapi import install_openapi
 from search_api.schemas import ErrorResponse
@@ -61,16 +61,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, paths={"/documents": upload_limit},
                        discard=settings.body_discard_bytes)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Any) -> Any:
-        t = time.perf_counter()
-        request.state.timings = {}
-        response = await call_next(request)
-        stages = " ".join(f"{k}={v:.1f}ms" if isinstance(v, float) else f"{k}={v}"
-                          for k, v in request.state.timings.items())
-        log.info("%s %s %d %.1fms %s", request.method, request.url.path, response.status_code,
-                 (time.perf_counter() - t) * 1000, stages)
-        return response
+    app.add_middleware(AccessLog, logger=log)
 
     install_error_handlers(app)
 

@@ -6,6 +6,7 @@ Routers import from here; the app factory imports the routers. Nothing here impo
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -139,3 +140,34 @@ class KeyGuard:
             await error_json(e.status, e.type, e.message)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class AccessLog:
+    """One log line per HTTP request with its status, time and the stages a route recorded in
+    ``request.state.timings``. Plain ASGI: Starlette's ``@app.middleware("http")`` wraps every
+    request in a task group and memory streams, event-loop time each request pays under load."""
+
+    def __init__(self, app: ASGIApp, logger: Any) -> None:
+        self.app, self.log = app, logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t = time.perf_counter()
+        timings: dict[str, Any] = {}
+        scope.setdefault("state", {})["timings"] = timings
+        status = 500
+
+        async def sent(msg: Message) -> None:
+            nonlocal status
+            if msg["type"] == "http.response.start":
+                status = msg["status"]
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, sent)
+        finally:
+            stages = " ".join(f"{k}={v:.1f}ms" if isinstance(v, float) else f"{k}={v}" for k, v in timings.items())
+            self.log.info("%s %s %d %.1fms %s", scope["method"], scope["path"], status,
+                          (time.perf_counter() - t) * 1000, stages)
