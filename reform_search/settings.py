@@ -108,13 +108,13 @@ class Settings(BaseSettings):
     )
     # Answerability (index/answerability.py): a logistic model over cheap evidence features,
     # calibrated on dev queries with `python -m eval.calibrate`.
-    answer_bias: float = Field(default=-2.227, ge=-100, le=100, description="Answerability model: intercept")
-    answer_w_coverage: float = Field(default=0.809, ge=-100, le=100, description="weight of the query-word coverage")
-    answer_w_phrases: float = Field(default=3.354, ge=-100, le=100, description="weight of the word-pair coverage")
-    answer_w_agreement: float = Field(default=2.331, ge=-100, le=100, description="weight of lexical/dense top-10 agreement")
-    answer_w_cosine_z: float = Field(default=1.342, ge=-100, le=100, description="weight of the top cosine's corpus z-score")
+    answer_bias: float = Field(default=-1.433, ge=-100, le=100, description="Answerability model: intercept")
+    answer_w_coverage: float = Field(default=0.427, ge=-100, le=100, description="weight of the query-word coverage")
+    answer_w_phrases: float = Field(default=2.623, ge=-100, le=100, description="weight of the word-pair coverage")
+    answer_w_agreement: float = Field(default=2.419, ge=-100, le=100, description="weight of lexical/dense top-10 agreement")
+    answer_w_cosine_z: float = Field(default=1.593, ge=-100, le=100, description="weight of the top cosine's corpus z-score")
     answer_min_support: float = Field(
-        default=0.409, ge=0, le=1, description="Answerability below which /answer says nothing was found"
+        default=0.142, ge=0, le=1, description="Answerability below which /answer says nothing was found"
     )
     compare_min_support: float = Field(
         default=0.0, ge=0, le=1,

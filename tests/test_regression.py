@@ -70,16 +70,16 @@ PINS: dict[str, dict[tuple[str, str, str], float]] = {
 ANSWER_PINS: dict[str, dict[str, float]] = {
     "named": {
         'factoid_accuracy': 0.7,
-        'no_answer_detected': 0.5,
-        'refusal_precision': 0.421,
-        'answerable_refused': 0.147,
+        'no_answer_detected': 0.438,
+        'refusal_precision': 0.636,
+        'answerable_refused': 0.053,
         'compare_city_p@1': 0.806,
     },
     "general": {
         'factoid_accuracy': 0.8,
-        'no_answer_detected': 0.562,
-        'refusal_precision': 0.429,
-        'answerable_refused': 0.16,
+        'no_answer_detected': 0.375,
+        'refusal_precision': 0.545,
+        'answerable_refused': 0.067,
         'compare_city_p@1': 0.819,
     },
 }
