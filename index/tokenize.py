@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import cached_property
 from importlib.metadata import version
 from typing import Any
 
@@ -37,12 +37,18 @@ class JapaneseTokenizer:
         if spec.form not in ("base", "surface"):
             raise ValueError(f"tokenizer form must be 'base' or 'surface', not {spec.form!r}")
         self.spec = spec
+        self._local = threading.local()
 
-    @cached_property
+    @property
     def _tagger(self) -> Any:
-        import fugashi
+        """This thread's tagger: a MeCab tagger parses into one lattice that its nodes point into,
+        so a tagger shared by threads returns another thread's words now and then."""
+        tagger = getattr(self._local, "tagger", None)
+        if tagger is None:
+            import fugashi
 
-        return fugashi.Tagger()
+            tagger = self._local.tagger = fugashi.Tagger()
+        return tagger
 
     def tokens(self, text: str) -> list[str]:
         """Tokens of any text (folded first)."""
