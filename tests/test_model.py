@@ -253,3 +253,18 @@ def test_bfloat16_encoder_close_to_float32(e5_encoder: M.Encoder) -> None:
     assert b.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
     assert (a * b).sum(1).min() > 0.995
+
+
+def test_the_model_loads_on_a_short_lived_thread(tmp_path, monkeypatch):
+    """The caller's thread does no torch work while loading (an OpenMP team left on the main thread
+    slowed the batcher thread's forward passes 1.5-2x); the loader's errors still reach the caller."""
+    import threading
+
+    from index.embedding import encoder as E
+
+    seen = []
+    real = E._load_encoder
+    monkeypatch.setattr(E, "_load_encoder", lambda *a: (seen.append(threading.current_thread()), real(*a))[1])
+    with pytest.raises(ModelError, match="cannot load"):
+        E.load_encoder(M.ModelSpec("x", str(tmp_path), "", ""))
+    assert seen and seen[0] is not threading.current_thread() and not seen[0].is_alive()
