@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from index.searcher import Searcher
 from reform_search.errors import Unavailable
+from search_api import heap
 from search_api.deps import ApiError
 from search_api.schemas import ErrorResponse
 
@@ -53,6 +54,7 @@ def load_and_swap(state: Any) -> tuple[Searcher, Searcher | None]:
         new = Searcher.open(settings, encoder=old.encoder, batcher=old.batcher) if same_model else Searcher.open(settings)
         state.searcher = new
         state.load_error = None
+        heap.settle()
     if old is not None and not same_model:
         retire = threading.Timer(RETIRE_AFTER_S, old.close)
         retire.daemon = True

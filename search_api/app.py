@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from index.searcher import Searcher
 from reform_search.errors import Unavailable
 from reform_search.settings import Settings, get_settings
+from search_api import heap
 from search_api.deps import AccessLog, ApiError, BodyLimit, KeyGuard, SearcherDep, error_json, require_key, served_searcher
 from search_api.errors import install_error_handlers
 from search_api.openapi import install_openapi
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             try:
                 app.state.searcher = Searcher.open(settings)
                 log.info("index loaded in %.1fs", time.perf_counter() - t)
+                heap.settle()
             except Unavailable as e:  # index or model: served as 503 with the fix until a reload succeeds
                 app.state.load_error = e.explain()
                 log.error("index not loaded: %s", app.state.load_error)

@@ -29,7 +29,7 @@ from index.snapshots import SnapshotStore
 from reform_search import limits
 from reform_search.errors import IndexError_, ReformSearchError
 from reform_search.settings import Settings
-from search_api import mcp_text, service
+from search_api import heap, mcp_text, service
 from search_api.schemas import (
     AnswerRequest,
     AnswerResponse,
@@ -203,6 +203,7 @@ class SearcherLoader:
             old = self._searcher
             if old is None:
                 self._searcher = Searcher.open(self.settings, encoder=self._encoder)
+                heap.settle()
                 return self._searcher
             return self._refreshed(old)
 
@@ -212,6 +213,7 @@ class SearcherLoader:
             current = SnapshotStore(self.settings.index_dir).require_current()
             if current not in (old.index_dir, self._failed):
                 self._searcher = Searcher.open(self.settings, current, old.encoder, batcher=old.batcher)
+                heap.settle()
                 return self._searcher
         except IndexError_ as e:
             self._failed = current
