@@ -1,6 +1,6 @@
 """Pooled judging of new queries: gather the top 10 of every system, show the passages blind.
 
-``python -m eval.pool dump DATA_DIR[=CORPUS_DIR] ... [--ids b001,b002] > pool.txt``
+``python -m eval.pool dump DATA_DIR[=CORPUS_DIR] ... [--ids b001,b002] [--queries FILE] > pool.txt``
     For each query, the top 10 of hybrid, lexical and dense on every given index (e.g. the
     named-parser corpus and the general-recognizer corpus) and of the three window baselines.
     The pooled spans are recorded per query in ``eval/blind/pool.jsonl`` (added to what earlier
@@ -10,11 +10,17 @@
     is listed for a query only if an earlier round did not already show that text for it; the
     units are appended to ``eval/blind/units.jsonl``.
 
-``python -m eval.pool apply eval/blind/judgments.tsv``
+``python -m eval.pool apply eval/blind/judgments.tsv [--queries FILE]``
     Lines ``unit<TAB>match<TAB>qid:grade qid:grade …`` (grade 2 relevant, 1 partially; pooled
     units not named are grade 0). Each match must occur in the unit's text and the unit must
     have been shown for the query; the judgments are written to ``queries_blind.jsonl`` as
     document id + match + grade. Unanswerable queries must end with none.
+
+``--queries`` (default ``eval/queries_blind.jsonl``) pools and judges another query file with the
+same schema; it keeps its own pool and units, ``eval/blind/NAME_pool.jsonl`` and
+``NAME_units.jsonl`` for ``eval/queries_NAME.jsonl`` (units numbered with NAME's initial), so the
+blind test judgments are not touched. The dev questions (``queries_dev_judged.jsonl``) are
+judged in ``eval/blind/dev_judged_judgments.tsv``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,15 @@ UNIT = 600
 BLIND_DIR = Path(__file__).parent / "blind"
 POOL = BLIND_DIR / "pool.jsonl"
 UNITS = BLIND_DIR / "units.jsonl"
+
+
+def pool_files(queries: Path) -> tuple[Path, Path, str]:
+    """(pool file, units file, unit-id letter) of a query file: the blind file keeps the
+    original names; ``queries_NAME.jsonl`` gets ``NAME_pool.jsonl``, ``NAME_units.jsonl``."""
+    if queries.resolve() == BLIND.resolve():
+        return POOL, UNITS, "U"
+    name = queries.stem.removeprefix("queries_")
+    return BLIND_DIR / f"{name}_pool.jsonl", BLIND_DIR / f"{name}_units.jsonl", name[0].upper()
 
 
 def pooled_spans(searcher, baseline, query: str, baselines: tuple[str, ...] = ("lexical", "dense", "rrf")) -> set[tuple[str, int, int]]:
@@ -83,7 +98,9 @@ def dump(args: argparse.Namespace) -> int:
     from index.searcher import Searcher
     from reform_search.settings import Settings
 
-    rows = [r for r in read_rows(BLIND) if not args.ids or r["id"] in args.ids.split(",")]
+    queries = Path(args.queries)
+    pool_path, units_path, letter = pool_files(queries)
+    rows = [r for r in read_rows(queries) if not args.ids or r["id"] in args.ids.split(",")]
     spans: dict[tuple[str, int, int], set[str]] = defaultdict(set)
     texts: dict[str, str] = {}
     for spec in args.indexes:
@@ -105,8 +122,8 @@ def dump(args: argparse.Namespace) -> int:
         for r in rows:
             for sp in pooled_spans(searcher, base, r["query"], modes):
                 spans[sp].add(r["id"])
-    before = _read(POOL)
-    shown = {(u["doc"], u["start"], u["end"], q) for u in _read(UNITS) for q in u["queries"]}
+    before = _read(pool_path)
+    shown = {(u["doc"], u["start"], u["end"], q) for u in _read(units_path) for q in u["queries"]}
     units = []
     for u in units_of(spans):
         # queries for which some of this text was not shown in an earlier round
@@ -114,17 +131,17 @@ def dump(args: argparse.Namespace) -> int:
         if fresh:
             units.append({**u, "queries": fresh})
     random.Random(10 + len(before)).shuffle(units)
-    n0 = len(_read(UNITS))
+    n0 = len(_read(units_path))
     BLIND_DIR.mkdir(exist_ok=True)
-    with UNITS.open("a", encoding="utf-8") as f:
+    with units_path.open("a", encoding="utf-8") as f:
         for n, u in enumerate(units, n0 + 1):
-            u["unit"] = f"U{n:04d}"
+            u["unit"] = f"{letter}{n:04d}"
             f.write(json.dumps(u, ensure_ascii=False) + "\n")
     pooled = {r["id"]: {tuple(x) for x in r["spans"]} for r in before}
     for (d, s, e), qids in spans.items():
         for q in qids:
             pooled.setdefault(q, set()).add((d, s, e))
-    with POOL.open("w", encoding="utf-8") as f:
+    with pool_path.open("w", encoding="utf-8") as f:
         for qid in sorted(pooled):
             f.write(json.dumps({"id": qid, "spans": sorted(pooled[qid])}, ensure_ascii=False) + "\n")
     for r in rows:
@@ -168,9 +185,10 @@ def read_judgments(path: Path, units: dict[str, dict], texts: dict[str, str]
 
 def apply(args: argparse.Namespace) -> int:
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (Path(args.data) / "records" / "texts").glob("*.txt")}
-    units = {u["unit"]: u for u in _read(UNITS)}
+    queries = Path(args.queries)
+    units = {u["unit"]: u for u in _read(pool_files(queries)[1])}
     judged, errors = read_judgments(Path(args.judgments), units, texts)
-    rows = read_rows(BLIND)
+    rows = read_rows(queries)
     for r in rows:
         r["relevant"] = _dedupe(judged.get(r["id"], []), texts)
         if r["type"] == "unanswerable" and r["relevant"]:
@@ -180,7 +198,7 @@ def apply(args: argparse.Namespace) -> int:
     if args.check:
         print(f"ok: {sum(len(v) for v in judged.values())} judgments for {len(judged)} queries")
         return 0
-    with BLIND.open("w", encoding="utf-8") as f:
+    with queries.open("w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{sum(len(v) for v in judged.values())} judgments for {len(judged)} queries")
@@ -205,13 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("dump")
     d.add_argument("indexes", nargs="+", help="DATA_DIR or DATA_DIR=CORPUS_DIR")
-    d.add_argument("--ids", help="comma-separated query ids (default: all blind queries)")
+    d.add_argument("--ids", help="comma-separated query ids (default: all queries of the file)")
+    d.add_argument("--queries", default=str(BLIND), help="query file to pool (default: the blind test queries)")
     d.add_argument("--baselines", default="lexical,dense,rrf", help="window baselines to pool")
     d.add_argument("--cache", default="var/eval-cache", help="window-vector cache")
     a = sub.add_parser("apply")
     a.add_argument("judgments")
     a.add_argument("--data", default="var", help="any data dir of the seed corpus (its records hold the texts)")
     a.add_argument("--check", action="store_true", help="validate only")
+    a.add_argument("--queries", default=str(BLIND), help="query file the judgments are for (default: the blind test queries)")
     args = p.parse_args(argv)
     return dump(args) if args.cmd == "dump" else apply(args)
 
