@@ -41,7 +41,10 @@ def question_rows(searcher: Any) -> list[dict[str, Any]]:
 
     items = [(q.query, q.type != "unanswerable", q.answer, q.id) for q in load_queries(DEFAULT_FILES, "dev")
              if q.type == "unanswerable" or q.relevant]
-    items += [(r["query"], bool(r["answerable"]), None, r["id"]) for r in read_rows(CALIBRATION) if r["split"] == "dev"]
+    # the answerable calibration questions are also judged dev queries (queries_dev_judged.jsonl): once each
+    seen = {qid for *_, qid in items}
+    items += [(r["query"], bool(r["answerable"]), None, r["id"]) for r in read_rows(CALIBRATION)
+              if r["split"] == "dev" and r["id"] not in seen]
     out = []
     for text, label, answer, qid in items:
         a = extractive_answer(searcher, text, min_confidence=-1.0, min_support=0.0)

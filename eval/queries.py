@@ -1,6 +1,6 @@
 """The judged query sets and their dev/test split.
 
-Two files, one schema (id, query, type, relevant[{doc, match, grade}], answer?, cities?, split):
+Three files, one schema (id, query, type, relevant[{doc, match, grade}], answer?, cities?, split):
 
 * ``queries.jsonl`` — the original 64 queries. The retrieval settings were swept on them, so
   numbers on them flatter the system.
@@ -8,10 +8,16 @@ Two files, one schema (id, query, type, relevant[{doc, match, grade}], answer?, 
   list, before the passages or the other judgments were read (see git history of that file),
   and judged afterwards by pooling the top 10 of every system, baselines included
   (``eval/pool.py``).
+* ``queries_dev_judged.jsonl`` — the answerable questions of ``queries_calibration.jsonl`` (same
+  ids and text; written blind from a topic list and everyday wording, ``"blind": true``), judged
+  afterwards by the same pooling (``eval/pool.py --queries``). They were used to calibrate the
+  answerability model, so they can never be test.
 
-Split rule (:func:`assign_split`, recorded as ``"split"`` in both files and checked by the tests):
+Split rule (:func:`assign_split`, recorded as ``"split"`` in every file and checked by the tests):
 
-* every blind query is **test**;
+* every query of ``queries_dev_judged.jsonl`` is **dev** (by construction: they are calibration
+  questions; recognized by their ``cal…`` ids, which no other file uses);
+* every other blind query (``queries_blind.jsonl``) is **test**;
 * the original queries are split per type: sort the ids of one type by ``sha256(id)`` and
   alternate test, dev, test, dev, … — deterministic, about half each, every type in both halves.
 
@@ -32,7 +38,9 @@ from eval.metrics import Judgment
 HERE = Path(__file__).parent
 QUERIES = HERE / "queries.jsonl"
 BLIND = HERE / "queries_blind.jsonl"
-DEFAULT_FILES = (QUERIES, BLIND)
+DEV_JUDGED = HERE / "queries_dev_judged.jsonl"
+DEFAULT_FILES = (QUERIES, BLIND, DEV_JUDGED)
+DEV_PREFIX = "cal"  # ids of the calibration questions, the rows of DEV_JUDGED
 SPLITS = ("dev", "test")
 
 
@@ -57,7 +65,9 @@ def assign_split(rows: Iterable[dict]) -> dict[str, str]:
     out: dict[str, str] = {}
     by_type: dict[str, list[str]] = defaultdict(list)
     for r in rows:
-        if r.get("blind"):
+        if r.get("blind") and r["id"].startswith(DEV_PREFIX):
+            out[r["id"]] = "dev"
+        elif r.get("blind"):
             out[r["id"]] = "test"
         else:
             by_type[r["type"]].append(r["id"])

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from eval.pool import units_of
-from eval.queries import BLIND, DEFAULT_FILES, assign_split, load_queries, read_rows
+from eval.queries import BLIND, DEFAULT_FILES, DEV_JUDGED, assign_split, load_queries, read_rows
 from ingest.normalize import compact
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpora"
@@ -19,10 +19,13 @@ def test_split_recorded_by_the_rule():
     assert {r["id"]: r["split"] for r in rows} == rule
     dev, test = load_queries(split="dev"), load_queries(split="test")
     assert len(dev) + len(test) == len(rows)
-    assert not any(q.blind for q in dev)
+    # blind queries: the calibration questions (queries_dev_judged.jsonl) are dev, all others test
+    dev_judged = {r["id"] for r in read_rows(DEV_JUDGED)}
+    assert {q.id for q in dev if q.blind} == dev_judged
+    assert {q.id for q in test if q.blind} == {r["id"] for r in read_rows(BLIND)}
     old = [q for q in dev + test if not q.blind]
     for qtype in {q.type for q in old}:
-        n_dev = sum(q.type == qtype for q in dev)
+        n_dev = sum(q.type == qtype and not q.blind for q in dev)
         n_test = sum(q.type == qtype and not q.blind for q in test)
         assert abs(n_dev - n_test) <= 1, qtype
 
@@ -35,6 +38,15 @@ def test_blind_queries_meet_the_brief():
     for r in rows:
         if r["type"] == "unanswerable":
             assert r["relevant"] == [], r["id"]
+
+
+def test_dev_judged_are_the_answerable_calibration_questions():
+    calibration = {r["id"]: r for r in read_rows(Path(__file__).resolve().parent.parent / "eval" / "queries_calibration.jsonl")}
+    rows = read_rows(DEV_JUDGED)
+    assert [r["id"] for r in rows] == [i for i, r in calibration.items() if r["answerable"]]
+    for r in rows:
+        assert r["query"] == calibration[r["id"]]["query"] and r["blind"] and r["written"], r["id"]
+        assert r["type"] in ("topical", "factoid", "paraphrase", "cross_city"), r["id"]
 
 
 def test_every_judgment_is_found_in_its_document():
