@@ -23,6 +23,24 @@ def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int) -> list[tuple[i
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def convex(rankings: Sequence[tuple[Sequence[tuple[int, float]], float]]) -> list[tuple[int, float]]:
+    """Weighted sum of min-max normalized scores (convex combination fusion, Bruch et al. 2022).
+
+    Each list's scores are scaled to [0, 1] over that list (a list whose scores are all equal
+    counts 1); a document missing from a list gets 0 there. Unlike RRF it keeps how far apart
+    scores are, not only their order. Ties break on the smaller id.
+    """
+    scores: dict[int, float] = {}
+    for pairs, weight in rankings:
+        if weight <= 0 or not pairs:
+            continue
+        hi = max(v for _, v in pairs)
+        lo = min(v for _, v in pairs)
+        for doc, v in pairs:
+            scores[doc] = scores.get(doc, 0.0) + weight * ((v - lo) / (hi - lo) if hi > lo else 1.0)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def top_k(scores: "Sequence[float]", allowed: "Sequence[bool] | None", n: int, min_score: float = 0.0) -> list[tuple[int, float]]:
     """Ids of the n best scores above min_score (optionally masked), ties on the smaller id."""
     import numpy as np

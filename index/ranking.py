@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from index.fusion import adaptive_weights, feedback_terms, rocchio, rrf, top_k
+from index.fusion import adaptive_weights, convex, feedback_terms, rocchio, rrf, top_k
 from index.lexical import LexicalQuery
 from index.results import Filters, _Ranking
 
@@ -92,7 +92,7 @@ class RankingMixin:
         wl, wd = s.lexical_weight, s.dense_weight
         if s.adaptive_lexical_floor < 1:
             wl, wd = adaptive_weights(wl, wd, self.lexical.match_share(lq, mask), s.adaptive_lexical_floor)
-        fused = rrf([([i for i, _ in lex], wl), ([i for i, _ in den], wd)], s.rrf_k)
+        fused = self._combine(lex, den, wl, wd)
         if not fused or not (s.lexical_prf_docs or (s.dense_prf_docs and qvec is not None)):
             return fused
         if s.lexical_prf_docs:
@@ -103,7 +103,13 @@ class RankingMixin:
             rows = [row for row, _ in fused[: s.dense_prf_docs]]
             moved = rocchio(qvec, np.stack([self.dense.reconstruct(r) for r in rows]), s.dense_prf_beta)
             den = self._dense(moved, n_side, mask)
-        return rrf([([i for i, _ in lex], wl), ([i for i, _ in den], wd)], s.rrf_k)
+        return self._combine(lex, den, wl, wd)
+
+    def _combine(self, lex: list[tuple[int, float]], den: list[tuple[int, float]], wl: float,
+                 wd: float) -> list[tuple[int, float]]:
+        if self.settings.fusion == "convex":
+            return convex([(lex, wl), (den, wd)])
+        return rrf([([i for i, _ in lex], wl), ([i for i, _ in den], wd)], self.settings.rrf_k)
 
     def _collapsed(self, fused: list[tuple[int, float]], limit: int, collapse: bool) -> list[tuple[int, float]]:
         """Fused rows minus near-duplicates and (再掲) repeats of a listed initiative."""

@@ -1,6 +1,6 @@
 import pytest
 
-from index.fusion import char_ngrams, near_duplicate, rrf, top_k
+from index.fusion import char_ngrams, convex, near_duplicate, rrf, top_k
 
 
 def test_rrf_sums_weighted_reciprocal_ranks():
@@ -74,3 +74,20 @@ def test_feedback_terms_weight_frequent_distinctive_terms_of_top_passages():
     assert [t for t, _ in terms] == ["rpa", "削減"]
     assert terms[0][1] == 1.0 and 0 < terms[1][1] < 1
     assert feedback_terms([], lambda t: 1.0, set(), 5) == []
+
+
+def test_convex_sums_weighted_min_max_normalized_scores():
+    lexical = [(1, 12.0), (2, 6.0), (3, 2.0)]  # -> 1.0, 0.4, 0.0
+    dense = [(2, 0.90), (4, 0.85), (1, 0.80)]  # -> 1.0, 0.5, 0.0
+    got = dict(convex([(lexical, 1.0), (dense, 1.0)]))
+    assert got == pytest.approx({1: 1.0, 2: 1.4, 3: 0.0, 4: 0.5})
+    assert [d for d, _ in convex([(lexical, 1.0), (dense, 1.0)])] == [2, 1, 4, 3]
+    # unlike RRF, the size of a score gap counts: a lexical side with one clear winner keeps it first
+    assert convex([(lexical, 2.0), (dense, 1.0)])[0][0] == 1
+
+
+def test_convex_equal_scores_count_one_ties_on_id_zero_weight_ignored():
+    assert convex([([(5, 3.0)], 1.0)]) == [(5, 1.0)]
+    assert convex([([(7, 2.0), (3, 2.0)], 1.0)]) == [(3, 1.0), (7, 1.0)]
+    assert convex([([(1, 1.0), (2, 0.0)], 0.0), ([(2, 0.5), (1, 0.1)], 1.0)]) == [(2, 1.0), (1, 0.0)]
+    assert convex([([], 1.0)]) == []
