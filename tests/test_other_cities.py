@@ -26,9 +26,9 @@ pytestmark = pytest.mark.slow
 TOL = 0.02
 
 # (system, query group, metric) -> value on the other-cities queries, from `make eval-other`
-# (python -m eval.other_cities --data var-other) at the commit that added them
+# (python -m eval.other_cities --data var-other); hybrid re-pinned when convex fusion became the default (RRF: 0.714)
 PINS: dict[tuple[str, str, str], float] = {
-    ('hybrid', 'all', 'ndcg@10'): 0.714,
+    ('hybrid', 'all', 'ndcg@10'): 0.738,
     ('base:bm25-400', 'all', 'ndcg@10'): 0.653,
 }
 
