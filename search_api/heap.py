@@ -18,12 +18,15 @@ log = logging.getLogger("reform_search.api")
 
 
 def settle() -> int:
-    """Collect once, then freeze every surviving object; returns how many are frozen.
+    """Unfreeze, collect, freeze again; returns how many objects are frozen now.
 
-    Call after loading or swapping in a searcher. Objects frozen here are still freed by reference
-    counting when dropped (a replaced snapshot); only garbage cycles among them would stay.
+    Call after loading or swapping in a searcher. Unfreezing first matters: a Searcher is held in
+    reference cycles (its per-row caches close over it), so a replaced snapshot is freed only by a
+    collection, which never looks at frozen objects. The snapshot replaced by a swap is usually
+    still in use while that swap settles; it is freed when the next one does.
     """
     t = time.perf_counter()
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     frozen = gc.get_freeze_count()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -23,6 +24,18 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()
     yield
     gc.unfreeze()
+
+
+def test_a_replaced_searcher_is_freed_by_the_next_swap(fixture_settings: Any, built_index: Any, searcher: Any,
+                                                       unfrozen: None) -> None:
+    """Frozen objects are never collected: settling must not keep every replaced snapshot forever."""
+    state = SimpleNamespace(reload_lock=threading.Lock(), searcher=searcher, settings=fixture_settings, load_error=None)
+    first, _ = admin.load_and_swap(state)
+    gone = weakref.ref(first)
+    del first
+    admin.load_and_swap(state)  # replaces `first`, still referenced while this swap settles
+    admin.load_and_swap(state)
+    assert gone() is None, "a replaced searcher stayed in memory (frozen with its reference cycles)"
 
 
 def _walked_by_collector(obj: Any) -> bool:
