@@ -9,7 +9,6 @@ server needs on a small machine.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import re
 import statistics
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench_common import QUERIES, distinct_queries, line, pct
+from search_api import heap
 from search_api.launch import server
 
 LEVELS = (8, 32)
@@ -136,8 +136,7 @@ def bench_serving(settings: Any, requests: int = 600) -> dict[str, Any]:
     before = bare_encoder(settings, queries)
     # The load client shares this process with whatever ran before (models, a 100k-chunk synthetic
     # index): a full collection walking all that would stall its event loop and count as server time.
-    gc.collect()
-    gc.freeze()
+    heap.settle()
     runs: list[dict[str, Any]] = []
     stages: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -85,7 +85,8 @@ class RankingMixin:
 
     def _fuse(self, lq: LexicalQuery, lex: list[tuple[int, float]], den: list[tuple[int, float]],
               qvec: np.ndarray | None, n_side: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
-        """RRF of both sides, with weights adapted to the query (index.fusion.adaptive_weights); then,
+        """Both sides fused (settings.fusion: convex or RRF, see _combine), with weights adapted to the
+        query (index.fusion.adaptive_weights); then,
         if on, a second round after pseudo-relevance feedback from the top fused passages
         (RM3 terms on the lexical side, Rocchio on the dense side)."""
         s = self.settings
