@@ -23,7 +23,7 @@ DATA ?= var
 RECORDS := $(DATA)/records/documents.json
 INDEX := $(DATA)/index/CURRENT
 INGEST_SRC := $(wildcard corpora/* ingest/*.py ingest/parsers/*.py ingest/formats/*.py)
-INDEX_SRC := $(wildcard index/build.py index/tokenize.py index/model.py index/store.py index/scale.py)
+INDEX_SRC := $(wildcard index/build.py index/tokenize.py index/model.py index/store.py index/scale.py index/sentences.py)
 
 # Re-ingest / rebuild only when the corpus or the code that shapes the records changed.
 # A document that cannot be read is reported and skipped; the others are still served.

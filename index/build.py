@@ -123,6 +123,58 @@ def require_chunks(records: Records, settings: Settings) -> None:
                           "then run `reform-search ingest`")
 
 
+def embed_texts(texts: list[str], cached: dict[str, np.ndarray], todo: list[int], encoder: Any, executor: Any,
+                settings: Settings, model_info: dict[str, Any],
+                on_batch: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Vectors of `texts`: the `cached` ones reused, those at `todo` embedded (by `executor` if given)."""
+    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for n, text in enumerate(texts):
+        if text in cached:
+            vectors[n] = cached[text]
+    if todo:
+        if executor is None:
+            fresh = encoder.encode_documents([texts[n] for n in todo], batch_size=settings.encode_batch_size,
+                                             progress=on_batch)
+        else:
+            fresh = executor.embed([texts[n] for n in todo], progress=on_batch)
+            if executor.dtype != model_info["dtype"]:  # the manifest must say what the vectors are
+                raise IndexError_(f"executor {executor.name} embedded in {executor.dtype}, the encoder runs in "
+                                  f"{model_info['dtype']}; build with one model_dtype")
+        vectors[todo] = fresh
+    return vectors
+
+
+def build_sentences(chunks: list[Any], settings: Settings, out_dir: Path, previous: Path | None, encoder: Any,
+                    executor: Any, model_info: dict[str, Any], say: Progress) -> dict[str, Any] | None:
+    """Write the sentence index (index.sentences) into `out_dir`; None when off (sentence_weight 0)
+    or above scale_threshold, where a second index of ~3 vectors a chunk would not fit the budget."""
+    import faiss
+
+    from index.sentences import SENTENCE_FAISS, SENTENCE_OWNERS, reusable_sentence_vectors, sentence_texts
+
+    if settings.sentence_weight <= 0 or len(chunks) > settings.scale_threshold:
+        return None
+    texts, owners = sentence_texts(chunks, settings.sentence_min_chars)
+    cached = reusable_sentence_vectors(previous, model_info, settings.sentence_min_chars)
+    todo = [n for n, text in enumerate(texts) if text not in cached]
+    t = time.perf_counter()
+    last = [t]
+
+    def on_batch(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 2 or done == total:
+            last[0] = now
+            say(f"embedding {done}/{total} sentences ({done / max(now - t, 1e-9):.1f}/s)")
+
+    say(f"sentence vectors: {len(texts)} sentences of {len(chunks)} chunks, embedding {len(todo)}")
+    vectors = embed_texts(texts, cached, todo, encoder, executor, settings, model_info, on_batch)
+    index, kind = make_faiss(vectors, settings.ann_threshold)
+    faiss.write_index(index, str(out_dir / SENTENCE_FAISS))
+    np.save(out_dir / SENTENCE_OWNERS, owners)
+    return {"type": kind, "ntotal": int(index.ntotal), "min_chars": settings.sentence_min_chars,
+            "embedded": len(todo)}
+
+
 def build_index(records: Records, settings: Settings, out_dir: Path, progress: Progress | None = None,
                 encoder: Any = None, previous: Path | None = None, executor: Any = None,
                 embed_progress: Callable[[int, int], None] | None = None) -> BuildReport:
@@ -183,21 +235,13 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
             rate = done / max(now - t, 1e-9)
             say(f"embedding {done}/{total} chunks ({rate:.1f}/s)")
 
-    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-    for n, text in enumerate(texts):
-        if text in cached:
-            vectors[n] = cached[text]
-    if todo:
-        if executor is None:
-            fresh = encoder.encode_documents([texts[n] for n in todo], batch_size=settings.encode_batch_size,
-                                             progress=on_batch)
-        else:
-            fresh = executor.embed([texts[n] for n in todo], progress=on_batch)
-            if executor.dtype != model_info["dtype"]:  # the manifest must say what the vectors are
-                raise IndexError_(f"executor {executor.name} embedded in {executor.dtype}, the encoder runs in "
-                                  f"{model_info['dtype']}; build with one model_dtype")
-        vectors[todo] = fresh
+    vectors = embed_texts(texts, cached, todo, encoder, executor, settings, model_info, on_batch)
     timings["embed"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sentence_info = build_sentences(chunks, settings, out_dir, previous, encoder, executor, model_info, say)
+    timings["embed_sentences"] = time.perf_counter() - t
 
     t = time.perf_counter()
     index, faiss_kind = make_faiss(vectors, settings.ann_threshold, settings.scale_threshold, settings.scale_index)
@@ -217,6 +261,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b, "method": "lucene",
                  "lexical_context": settings.lexical_context, "vocabulary": len(bm25.vocab_dict)},
         "faiss": {"type": faiss_kind, "ntotal": int(index.ntotal)},
+        **({"sentences": sentence_info} if sentence_info else {}),
         "build": {"executor": getattr(executor, "name", "local")},
         "corpus_hash": corpus_hash(records.documents),
         "documents": {d["id"]: d["sha256"] for d in records.documents},

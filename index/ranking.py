@@ -18,6 +18,7 @@ class RankingMixin:
     settings: Any
     meta: Any
     dense: Any
+    sentences: Any
     lexical: Any
     filters: Any
 
@@ -30,10 +31,15 @@ class RankingMixin:
             return []
         return top_k(self.lexical.scores(lq, weight, extra or ()), mask, n)
 
-    def _dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+    def _dense(self, qvec: np.ndarray, n: int, mask: np.ndarray | None,
+               cosines: dict[int, float] | None = None) -> list[tuple[int, float]]:
+        """Nearest chunks by dense score: the chunk's cosine blended with its best sentence's
+        (index.sentences) when the index has sentence vectors, else the cosine alone.
+        `cosines` receives the chunks' own cosines (what thresholds and answerability read)."""
         import faiss
 
         from index.scale import search_params
+        from index.sentences import blend
 
         params = None
         if mask is not None:
@@ -43,8 +49,20 @@ class RankingMixin:
             params = search_params(self.dense, faiss.IDSelectorBatch(allowed))  # IVF needs its own type
         n = min(n, self.dense.ntotal)
         scores, ids = self.dense.search(qvec.reshape(1, -1).astype(np.float32), n, params=params)
-        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        return sorted(pairs, key=lambda p: (-p[1], p[0]))
+        pairs = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+        weight = self.settings.sentence_weight
+        if self.sentences is not None and weight > 0:
+            for row in self.sentences.nearest_rows(qvec, n, mask):
+                if row not in pairs:
+                    pairs[row] = self.dense_score(row, qvec)
+            if cosines is not None:
+                cosines.update(pairs)
+            rows = sorted(pairs)
+            mixed = blend(np.array([pairs[r] for r in rows]), self.sentences.best(rows, qvec), weight)
+            pairs = dict(zip(rows, mixed.tolist()))
+        elif cosines is not None:
+            cosines.update(pairs)
+        return sorted(pairs.items(), key=lambda p: (-p[1], p[0]))[:n]
 
     def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool,
               qvec: np.ndarray | None = None) -> _Ranking:
@@ -58,6 +76,7 @@ class RankingMixin:
         n_side = max(k * self.settings.overfetch, 50)
         lex: list[tuple[int, float]] = []
         den: list[tuple[int, float]] = []
+        cosines: dict[int, float] = {}
         lq = self.lexical.parse(q)
         if mode in ("hybrid", "lexical"):
             t = time.perf_counter()
@@ -69,7 +88,7 @@ class RankingMixin:
                 qvec = self.encode_query(q)
                 timings["encode"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            den = self._dense(qvec, n_side, mask)
+            den = self._dense(qvec, n_side, mask, cosines)
             timings["dense"] = (time.perf_counter() - t) * 1000
         else:
             qvec = None
@@ -81,7 +100,7 @@ class RankingMixin:
         ranked = self._collapsed(fused, max(k, self.settings.city_coverage_window), collapse)
         rows = self._cover_cities(ranked, k)
         timings["fuse"] = (time.perf_counter() - t) * 1000
-        return _Ranking(rows, dict(lex), dict(den), qvec, timings)
+        return _Ranking(rows, dict(lex), cosines, qvec, timings)
 
     def _fuse(self, lq: LexicalQuery, lex: list[tuple[int, float]], den: list[tuple[int, float]],
               qvec: np.ndarray | None, n_side: int, mask: np.ndarray | None) -> list[tuple[int, float]]:

@@ -37,6 +37,7 @@ from index.results import (  # noqa: F401 - the facade's result types are import
 from index.shaping import ShapingMixin
 from index.store import Meta
 from index.thesaurus import DEFAULT_PATH as THESAURUS, load as load_thesaurus
+from index.sentences import load_view as load_sentence_view
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
 from reform_search.settings import Settings
@@ -69,6 +70,7 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         # Shared by every caller (API, UI, chat, MCP): concurrent queries are encoded in batches.
         self.batcher = batcher or query_batcher(settings, encoder)
         self.filters = FilterSpace(meta)
+        self.sentences = load_sentence_view(index_dir, manifest)
         self.cities, self.kinds = self.filters.cities, self.filters.kinds
         self.years, self.rating_values = self.filters.years, self.filters.rating_values
 
