@@ -68,6 +68,7 @@ class SentenceView:
         n_rows = int(self.owners.max()) + 1 if self.owners.size else 0
         # owners are sorted: chunk r's sentences are starts[r]:starts[r + 1]
         self.starts = np.searchsorted(self.owners, np.arange(n_rows + 1))
+        self.matrix = flat_vectors(self.index)
 
     def nearest_rows(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
         """Chunk rows owning the query's `n` nearest sentences (only allowed rows if masked)."""
@@ -86,16 +87,32 @@ class SentenceView:
         return list(dict.fromkeys(int(self.owners[i]) for i in ids[0] if i >= 0))
 
     def best(self, rows: Sequence[int], qvec: np.ndarray) -> np.ndarray:
-        """Cosine of each row's best sentence (rows past the sentence index get -1)."""
+        """Cosine of each row's best sentence (rows without sentences get -1)."""
         q = qvec.reshape(-1).astype(np.float32)
         out = np.full(len(rows), -1.0)
-        for n, row in enumerate(rows):
-            if row + 1 >= len(self.starts):
-                continue
-            lo, hi = int(self.starts[row]), int(self.starts[row + 1])
-            if hi > lo:
-                out[n] = float(np.max(self.index.reconstruct_n(lo, hi - lo) @ q))
+        r = np.asarray(rows, dtype=np.int64)
+        inside = np.flatnonzero(r + 1 < len(self.starts))
+        lo, hi = self.starts[r[inside]], self.starts[r[inside] + 1]
+        has = hi > lo
+        inside, lo, hi = inside[has], lo[has], hi[has]
+        if inside.size == 0:
+            return out
+        ids = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())])
+        vecs = self.matrix[ids] if self.matrix is not None else self.index.reconstruct_batch(ids)
+        sims = vecs @ q
+        offsets = np.concatenate(([0], np.cumsum(hi - lo)[:-1]))
+        out[inside] = np.maximum.reduceat(sims, offsets)
         return out
+
+
+def flat_vectors(index: Any) -> np.ndarray | None:
+    """A read-only view of a flat (or HNSW-flat) index's vectors without copying them; None otherwise."""
+    import faiss
+
+    flat = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSWFlat) else index
+    if not isinstance(flat, faiss.IndexFlat) or flat.ntotal == 0:
+        return None
+    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
 
 
 def load_view(index_dir: Path, manifest: dict[str, Any]) -> SentenceView | None:

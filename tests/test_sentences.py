@@ -46,19 +46,24 @@ def _unit(v: list[float]) -> np.ndarray:
     return a / np.linalg.norm(a)
 
 
-def _view() -> SentenceView:
+def _view(kind: str) -> SentenceView:
     import faiss
 
     vecs = np.stack([_unit([1, 0, 0]), _unit([0, 1, 0]), _unit([1, 1, 0]), _unit([0, 0, 1]), _unit([0, 1, 1])])
-    index = faiss.IndexFlatIP(3)
+    index = {"flat": lambda: faiss.IndexFlatIP(3),
+             "hnsw": lambda: faiss.IndexHNSWFlat(3, 8, faiss.METRIC_INNER_PRODUCT),
+             "sq": lambda: faiss.IndexScalarQuantizer(3, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)}[kind]()
     index.add(vecs)
     return SentenceView(index, np.array([0, 0, 1, 2, 2]))  # chunk 0: s0 s1, chunk 1: s2, chunk 2: s3 s4
 
 
-def test_view_scores_a_chunk_by_its_best_sentence_and_finds_chunks_through_their_sentences():
-    view = _view()
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "sq"])  # sq: no flat storage, vectors come from reconstruct
+def test_view_scores_a_chunk_by_its_best_sentence_and_finds_chunks_through_their_sentences(kind: str):
+    view = _view(kind)
+    assert (view.matrix is None) == (kind == "sq")
     q = _unit([0, 1, 0])
-    assert view.best([0, 1, 2], q) == pytest.approx([1.0, 2 ** -0.5, 2 ** -0.5], abs=1e-6)
+    assert view.best([0, 1, 2], q) == pytest.approx([1.0, 2 ** -0.5, 2 ** -0.5], abs=1e-3)
+    assert view.best([2, 0], q) == pytest.approx([2 ** -0.5, 1.0], abs=1e-3)  # in the order asked
     assert view.best([7], q).tolist() == [-1.0]  # a row the view has no sentences for
     assert view.nearest_rows(q, 1, None) == [0]  # s1 is the query's direction
     assert view.nearest_rows(q, 2, None)[0] == 0
