@@ -52,13 +52,19 @@ class RankingMixin:
         pairs = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
         weight = self.settings.sentence_weight
         if self.sentences is not None and weight > 0:
-            for row in self.sentences.nearest_rows(qvec, n, mask):
-                if row not in pairs:
-                    pairs[row] = self.dense_score(row, qvec)
+            per_chunk = self.sentences.per_chunk(qvec)
+            if per_chunk is not None:
+                extra = top_k(per_chunk + 1.0, mask, n)  # +1: top_k keeps scores above 0
+                more = [row for row, _ in extra if row not in pairs]
+            else:
+                more = [row for row in self.sentences.nearest_rows(qvec, n, mask) if row not in pairs]
+            for row, cos in zip(more, self.dense_scores(more, qvec)):
+                pairs[row] = cos
             if cosines is not None:
                 cosines.update(pairs)
             rows = sorted(pairs)
-            mixed = blend(np.array([pairs[r] for r in rows]), self.sentences.best(rows, qvec), weight)
+            best = per_chunk[rows] if per_chunk is not None else self.sentences.best(rows, qvec)
+            mixed = blend(np.array([pairs[r] for r in rows]), best, weight)
             pairs = dict(zip(rows, mixed.tolist()))
         elif cosines is not None:
             cosines.update(pairs)

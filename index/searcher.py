@@ -37,6 +37,7 @@ from index.results import (  # noqa: F401 - the facade's result types are import
 from index.shaping import ShapingMixin
 from index.store import Meta
 from index.thesaurus import DEFAULT_PATH as THESAURUS, load as load_thesaurus
+from index.sentences import flat_vectors
 from index.sentences import load_view as load_sentence_view
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
@@ -71,6 +72,7 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         self.batcher = batcher or query_batcher(settings, encoder)
         self.filters = FilterSpace(meta)
         self.sentences = load_sentence_view(index_dir, manifest)
+        self._chunk_matrix = flat_vectors(dense)
         self.cities, self.kinds = self.filters.cities, self.filters.kinds
         self.years, self.rating_values = self.filters.years, self.filters.rating_values
 
@@ -133,6 +135,14 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
 
     def dense_score(self, row: int, qvec: np.ndarray) -> float:
         return float(np.dot(self.dense.reconstruct(row), qvec))
+
+    def dense_scores(self, rows: list[int], qvec: np.ndarray) -> list[float]:
+        """Cosines of several chunks: one gather from a flat index's vectors, else one reconstruct each."""
+        if not rows:
+            return []
+        if self._chunk_matrix is not None:
+            return (self._chunk_matrix[rows] @ qvec.reshape(-1).astype(np.float32)).astype(np.float64).tolist()
+        return [self.dense_score(r, qvec) for r in rows]
 
     def _original(self, row: int) -> str:
         c = self.meta.chunks[row]

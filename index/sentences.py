@@ -69,6 +69,24 @@ class SentenceView:
         # owners are sorted: chunk r's sentences are starts[r]:starts[r + 1]
         self.starts = np.searchsorted(self.owners, np.arange(n_rows + 1))
         self.matrix = flat_vectors(self.index)
+        # An exact (IndexFlat) sentence index is scanned whole anyway: one product then gives every
+        # chunk's best sentence, cheaper than a FAISS search plus a gather per candidate.
+        import faiss
+
+        self.exact = self.matrix is not None and isinstance(self.index, faiss.IndexFlat)
+        self.segment_starts = self.starts[:-1][np.diff(self.starts) > 0]
+        self.segment_rows = np.flatnonzero(np.diff(self.starts) > 0)
+
+    def per_chunk(self, qvec: np.ndarray) -> np.ndarray | None:
+        """Every chunk's best sentence cosine (-1 for a chunk without sentences), from an exact
+        index; None for an approximate one (use :meth:`nearest_rows` and :meth:`best`)."""
+        if not self.exact:
+            return None
+        sims = self.matrix @ qvec.reshape(-1).astype(np.float32)
+        out = np.full(len(self.starts) - 1, -1.0)
+        if self.segment_starts.size:
+            out[self.segment_rows] = np.maximum.reduceat(sims, self.segment_starts)
+        return out
 
     def nearest_rows(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
         """Chunk rows owning the query's `n` nearest sentences (only allowed rows if masked)."""

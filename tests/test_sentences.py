@@ -69,6 +69,11 @@ def test_view_scores_a_chunk_by_its_best_sentence_and_finds_chunks_through_their
     assert view.nearest_rows(q, 2, None)[0] == 0
     assert sorted(view.nearest_rows(q, 5, None)) == [0, 1, 2]  # each chunk once
     assert sorted(view.nearest_rows(q, 5, np.array([False, True, True]))) == [1, 2]  # chunk 0 filtered out
+    every = view.per_chunk(q)  # the exact index's shortcut: all chunks' best sentences in one product
+    if kind == "flat":
+        assert every == pytest.approx(view.best([0, 1, 2], q), abs=1e-6)
+    else:
+        assert every is None
     assert view.nearest_rows(q, 5, np.array([False, False, False])) == []
 
 
