@@ -1,7 +1,8 @@
 """``python -m eval.other_cities [--data DIR] [--json]`` (``make eval-other``).
 
 Ingests the other-cities corpus and publishes its index into DIR when the records or the index
-are missing or older than the corpus (``--rebuild`` forces both), then scores hybrid, lexical,
+are missing or older than the corpus or the code that shapes them (as the Makefile's rules for
+the seed index; ``--rebuild`` forces both), then scores hybrid, lexical,
 dense and the three 400-character window baselines on the judged queries in one run and prints
 eval/run.py's table. Issue 10's target: hybrid nDCG@10 ≥ base:bm25-400 + 0.05.
 """
@@ -14,6 +15,11 @@ import sys
 from pathlib import Path
 
 from eval.other_cities import CORPUS, DEFAULT_DATA, QUERIES
+
+
+ROOT = Path(__file__).resolve().parents[2]
+INGEST_CODE = sorted((ROOT / "ingest").rglob("*.py"))
+INDEX_CODE = [ROOT / "index" / f for f in ("build.py", "tokenize.py", "model.py", "store.py", "scale.py", "sentences.py")]
 
 
 def _stale(target: Path, sources: list[Path]) -> bool:
@@ -29,13 +35,13 @@ def prepare(data: Path, rebuild: bool = False):
 
     s = Settings(data_dir=data, corpus_dir=CORPUS)
     docs = s.records_dir / "documents.json"
-    if rebuild or _stale(docs, sorted(CORPUS.iterdir())):
+    if rebuild or _stale(docs, sorted(CORPUS.iterdir()) + INGEST_CODE):
         result = run_ingest(CORPUS, ChunkParams(s.chunk_target_chars, s.chunk_max_chars, s.chunk_overlap_chars))
         if result.errors:
             raise SystemExit("\n".join(map(str, result.errors)))
         write_records(result, s.records_dir)
     current = s.data_dir / "index" / "CURRENT"
-    if rebuild or _stale(current, [docs]):
+    if rebuild or _stale(current, [docs, *INDEX_CODE]):
         publish(load_records(s.records_dir), s)
     return s
 
