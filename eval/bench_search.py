@@ -118,8 +118,32 @@ def synthetic_searcher(base: Any, n: int, seed: int = 0) -> Any:
     line(f"synthetic {n} chunks: BM25 index time", f"{t_bm25:.1f} s")
     line(f"synthetic {n} chunks: FAISS {kind} time", f"{t_faiss:.1f} s")
     meta = Meta(base.meta.documents, base.meta.texts, base.meta.initiatives, base.meta.sections, chunks)
-    manifest = dict(base.manifest)
-    return Searcher(base.settings, base.index_dir, manifest, meta, dense, bm25, base.encoder, base.batcher)
+    manifest = {**base.manifest, "counts": {**base.manifest["counts"], "chunks": n}}
+    manifest.pop("sentences", None)  # the seed's sentence view must not be loaded for these chunks
+    searcher = Searcher(base.settings, base.index_dir, manifest, meta, dense, bm25, base.encoder, base.batcher)
+    if base.sentences is not None:
+        searcher.sentences = synthetic_sentences(base.sentences, vecs, pick, mix, rng, base.settings.ann_threshold)
+    return searcher
+
+
+def synthetic_sentences(view: Any, chunk_vecs: np.ndarray, pick: np.ndarray, mix: np.ndarray, rng: Any,
+                        ann_threshold: int) -> Any:
+    """Sentence vectors of the synthetic chunks, made like theirs: each copies the sentences of the
+    chunk it was picked from, mixed with the other chunk and noise (so the dense side does the work
+    it does on a real index of that size)."""
+    from index.build import make_faiss
+    from index.sentences import SentenceView
+
+    real = view.index.reconstruct_n(0, view.index.ntotal)
+    counts = np.diff(view.starts)[pick]
+    ids = np.concatenate([np.arange(view.starts[i], view.starts[i + 1]) for i in pick])
+    owners = np.repeat(np.arange(len(pick)), counts)
+    vecs = real[ids] * 0.8 + chunk_vecs[mix][owners] * 0.2 + rng.normal(0, 0.02, size=(len(ids), real.shape[1]))
+    vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+    t = time.perf_counter()
+    index, kind = make_faiss(vecs, ann_threshold)
+    line(f"synthetic {len(pick)} chunks: sentence FAISS {kind} over {len(ids)} sentences", f"{time.perf_counter() - t:.1f} s")
+    return SentenceView(index, owners, len(pick))
 
 
 def bench_threads(settings: Any, texts: list[str]) -> None:

@@ -46,12 +46,20 @@ from reform_search.settings import Settings
 log = logging.getLogger("reform_search.index")
 
 
+def limit_blas_threads(n: int) -> None:
+    """Cap the OpenBLAS pools (numpy's, FAISS's) at `n` threads, process-wide; torch's own pool is untouched."""
+    from threadpoolctl import ThreadpoolController
+
+    ThreadpoolController().select(internal_api="openblas").limit(limits=n)
+
+
 class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
     """Hybrid (BM25 + dense, fused by RRF) search over a built index."""
 
     def __init__(self, settings: Settings, index_dir: Path, manifest: dict[str, Any], meta: Meta, dense: Any,
                  bm25: Any, encoder: Any, batcher: QueryBatcher | None = None) -> None:
         self.settings = settings
+        limit_blas_threads(settings.blas_threads)
         self.index_dir = index_dir
         self.manifest = manifest
         self.meta = meta

@@ -63,9 +63,11 @@ class SentenceView:
 
     index: Any
     owners: np.ndarray
+    n_chunks: int | None = None  # chunks of the snapshot (default: up to the last owner)
 
     def __post_init__(self) -> None:
         n_rows = int(self.owners.max()) + 1 if self.owners.size else 0
+        n_rows = max(n_rows, self.n_chunks or 0)
         # owners are sorted: chunk r's sentences are starts[r]:starts[r + 1]
         self.starts = np.searchsorted(self.owners, np.arange(n_rows + 1))
         self.matrix = flat_vectors(self.index)
@@ -150,7 +152,7 @@ def load_view(index_dir: Path, manifest: dict[str, Any]) -> SentenceView | None:
     if index.ntotal != owners.size or (owners.size and (owners.max() >= n_chunks or np.any(np.diff(owners) < 0))):
         raise IndexError_(f"sentence index in {index_dir} disagrees with its {n_chunks} chunks; "
                           "rebuild with `reform-search build`")
-    return SentenceView(index, owners)
+    return SentenceView(index, owners, n_chunks)
 
 
 def reusable_sentence_vectors(previous: Path | None, model: dict[str, Any], min_chars: int) -> dict[str, np.ndarray]:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     document_prompt: str | None = Field(default=None, description="Prefix for passages; None = model default")
     torch_threads: int = Field(default=2, ge=1, le=64, description="Measured: 2 beats 1 on this 2-core VM (make bench)")
     encode_batch_size: int = Field(default=32, ge=1, le=1024)
+    blas_threads: int = Field(
+        default=1, ge=1, le=64,
+        description="OpenBLAS threads (numpy's and FAISS's) once a Searcher is open: its products are small, and idle "
+        "OpenBLAS threads spin on the cores torch's forward pass needs (API 1-client p50 71 -> 29 ms at 2 vs 1)",
+    )
     model_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto",
         description="auto: bfloat16 where the CPU has native bf16 (avx512_bf16/amx_bf16: ~3x faster than float32, "

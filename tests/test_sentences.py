@@ -65,6 +65,10 @@ def test_view_scores_a_chunk_by_its_best_sentence_and_finds_chunks_through_their
     assert view.best([0, 1, 2], q) == pytest.approx([1.0, 2 ** -0.5, 2 ** -0.5], abs=1e-3)
     assert view.best([2, 0], q) == pytest.approx([2 ** -0.5, 1.0], abs=1e-3)  # in the order asked
     assert view.best([7], q).tolist() == [-1.0]  # a row the view has no sentences for
+    wider = SentenceView(view.index, view.owners, n_chunks=5)  # chunks 3 and 4 have no sentences
+    assert wider.best([4, 0], q)[0] == -1.0
+    if kind == "flat":
+        assert wider.per_chunk(q).tolist()[3:] == [-1.0, -1.0]
     assert view.nearest_rows(q, 1, None) == [0]  # s1 is the query's direction
     assert view.nearest_rows(q, 2, None)[0] == 0
     assert sorted(view.nearest_rows(q, 5, None)) == [0, 1, 2]  # each chunk once
