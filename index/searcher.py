@@ -34,11 +34,11 @@ from index.results import (  # noqa: F401 - the facade's result types are import
     SearchResult,
     _Ranking,
 )
+from index.sentences import flat_vectors
+from index.sentences import load_view as load_sentence_view
 from index.shaping import ShapingMixin
 from index.store import Meta
 from index.thesaurus import DEFAULT_PATH as THESAURUS, load as load_thesaurus
-from index.sentences import flat_vectors
-from index.sentences import load_view as load_sentence_view
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
 from reform_search.settings import Settings
@@ -54,7 +54,7 @@ def limit_blas_threads(n: int) -> None:
 
 
 class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
-    """Hybrid (BM25 + dense, fused by RRF) search over a built index."""
+    """Hybrid search over a built index: BM25 and dense (chunk and sentence vectors), fused as settings.fusion says."""
 
     def __init__(self, settings: Settings, index_dir: Path, manifest: dict[str, Any], meta: Meta, dense: Any,
                  bm25: Any, encoder: Any, batcher: QueryBatcher | None = None) -> None:
@@ -114,7 +114,7 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
                collapse: bool = True, qvec: np.ndarray | None = None) -> SearchResult:
-        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them by RRF.
+        """Top-k hits for `query`; hybrid over-fetches both sides and fuses them (settings.fusion).
 
         `qvec`: the query's vector if the caller already has it (``encode_query`` of the validated query).
         """
