@@ -86,24 +86,40 @@ class BuildReport:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
+# What makes two snapshots' vectors interchangeable (chunk vectors also need the same embed_context).
+VECTOR_KEYS = ("name", "document_prompt", "dtype", "dimension")
+
+
+def previous_parts(previous: Path | None, model: dict[str, Any],
+                   extra_keys: tuple[str, ...] = ()) -> tuple[dict[str, Any], Any] | None:
+    """Manifest and metadata of the previous snapshot if its vectors came from the same model setup."""
+    from index.store import read_manifest, read_meta
+
+    if previous is None or not (previous / MANIFEST).is_file():
+        return None
+    try:
+        old = read_manifest(previous)
+        if any(old["model"].get(k) != model.get(k) for k in VECTOR_KEYS + extra_keys):
+            return None
+        return old, read_meta(previous / META_DB)
+    except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
+        return None  # an unreadable previous snapshot just means embedding everything
+
+
 def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, np.ndarray]:
     """Vectors of the previous snapshot keyed by embedded text, if it used the same model setup."""
     import faiss
 
     from index.scale import stored_vectors
-    from index.store import read_manifest, read_meta
 
-    if previous is None or not (previous / MANIFEST).is_file():
+    parts = previous_parts(previous, model, ("embed_context",))
+    if parts is None or previous is None:
         return {}
+    meta = parts[1]
     try:
-        old = read_manifest(previous)
-        keys = ("name", "document_prompt", "dtype", "embed_context", "dimension")
-        if any(old["model"].get(k) != model.get(k) for k in keys):
-            return {}
-        meta = read_meta(previous / META_DB)
         index = faiss.read_index(str(previous / FAISS_FILE))
-    except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
-        return {}  # an unreadable previous snapshot just means embedding everything
+    except (OSError, RuntimeError):
+        return {}
     vectors = stored_vectors(previous, index)
     if index.ntotal != len(meta.chunks) or len(vectors) != len(meta.chunks):
         return {}
@@ -112,6 +128,39 @@ def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, 
                 for n, c in enumerate(meta.chunks)}
     except RuntimeError:  # a compressed index without its vectors file: embed everything
         return {}
+
+
+def reusable_sentence_vectors(previous: Path | None, model: dict[str, Any], min_chars: int) -> dict[str, np.ndarray]:
+    """Sentence vectors of the previous snapshot keyed by embedded text, if it split and embedded
+    sentences the same way (so adding one document embeds only that document's sentences)."""
+    from index.sentences import load_view, sentence_texts
+
+    parts = previous_parts(previous, model)
+    if parts is None or previous is None or parts[0].get("sentences", {}).get("min_chars") != min_chars:
+        return {}
+    old, meta = parts
+    try:
+        view = load_view(previous, old)
+        vectors = view.index.reconstruct_n(0, view.index.ntotal) if view is not None else None
+    except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
+        return {}
+    texts, _owners = sentence_texts(meta.chunks, min_chars)
+    if vectors is None or len(vectors) != len(texts):
+        return {}
+    return dict(zip(texts, np.asarray(vectors, np.float32)))
+
+
+def embedding_reporter(say: Progress, what: str, t0: float) -> Callable[[int, int], None]:
+    """`(done, total)` → an "embedding done/total <what> (rate/s)" line at most every 2 s, and at the end."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 2 or done == total:
+            last[0] = now
+            say(f"embedding {done}/{total} {what} ({done / max(now - t0, 1e-9):.1f}/s)")
+
+    return report
 
 
 def require_chunks(records: Records, settings: Settings) -> None:
@@ -150,24 +199,16 @@ def build_sentences(chunks: list[Any], settings: Settings, out_dir: Path, previo
     or above scale_threshold, where a second index of ~3 vectors a chunk would not fit the budget."""
     import faiss
 
-    from index.sentences import SENTENCE_FAISS, SENTENCE_OWNERS, reusable_sentence_vectors, sentence_texts
+    from index.sentences import SENTENCE_FAISS, SENTENCE_OWNERS, sentence_texts
 
     if settings.sentence_weight <= 0 or len(chunks) > settings.scale_threshold:
         return None
     texts, owners = sentence_texts(chunks, settings.sentence_min_chars)
     cached = reusable_sentence_vectors(previous, model_info, settings.sentence_min_chars)
     todo = [n for n, text in enumerate(texts) if text not in cached]
-    t = time.perf_counter()
-    last = [t]
-
-    def on_batch(done: int, total: int) -> None:
-        now = time.perf_counter()
-        if now - last[0] > 2 or done == total:
-            last[0] = now
-            say(f"embedding {done}/{total} sentences ({done / max(now - t, 1e-9):.1f}/s)")
-
     say(f"sentence vectors: {len(texts)} sentences of {len(chunks)} chunks, embedding {len(todo)}")
-    vectors = embed_texts(texts, cached, todo, encoder, executor, settings, model_info, on_batch)
+    report = embedding_reporter(say, "sentences", time.perf_counter())
+    vectors = embed_texts(texts, cached, todo, encoder, executor, settings, model_info, report)
     index, kind = make_faiss(vectors, settings.ann_threshold)
     faiss.write_index(index, str(out_dir / SENTENCE_FAISS))
     np.save(out_dir / SENTENCE_OWNERS, owners)
@@ -221,19 +262,15 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
     todo = [n for n, text in enumerate(texts) if text not in cached]
     if cached:
         say(f"reusing {len(texts) - len(todo)} vectors from {previous.name if previous else ''}; embedding {len(todo)}")
-    last = [0.0]
     if embed_progress:
         embed_progress(0, len(todo))
+    report = embedding_reporter(say, "chunks", t)
 
     def on_batch(done: int, total: int) -> None:
         if embed_progress:
             embed_progress(done, total)
         fault_point(settings.fault, "mid-embed", settings.index_dir)
-        now = time.perf_counter()
-        if now - last[0] > 2 or done == total:
-            last[0] = now
-            rate = done / max(now - t, 1e-9)
-            say(f"embedding {done}/{total} chunks ({rate:.1f}/s)")
+        report(done, total)
 
     vectors = embed_texts(texts, cached, todo, encoder, executor, settings, model_info, on_batch)
     timings["embed"] = time.perf_counter() - t
@@ -245,7 +282,6 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
 
     t = time.perf_counter()
     index, faiss_kind = make_faiss(vectors, settings.ann_threshold, settings.scale_threshold, settings.scale_index)
-    out_dir.mkdir(parents=True, exist_ok=True)
     faiss.write_index(index, str(out_dir / FAISS_FILE))
     if len(chunks) > settings.scale_threshold:
         from index.scale import save_vectors

@@ -142,15 +142,15 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         return out
 
     def dense_score(self, row: int, qvec: np.ndarray) -> float:
-        return float(np.dot(self.dense.reconstruct(row), qvec))
+        return self.dense_scores([row], qvec)[0]
 
     def dense_scores(self, rows: list[int], qvec: np.ndarray) -> list[float]:
-        """Cosines of several chunks: one gather from a flat index's vectors, else one reconstruct each."""
+        """Cosines of chunks: one gather from a flat index's vectors, else one reconstruct each."""
         if not rows:
             return []
         if self._chunk_matrix is not None:
             return (self._chunk_matrix[rows] @ qvec.reshape(-1).astype(np.float32)).astype(np.float64).tolist()
-        return [self.dense_score(r, qvec) for r in rows]
+        return [float(np.dot(self.dense.reconstruct(r), qvec)) for r in rows]
 
     def _original(self, row: int) -> str:
         c = self.meta.chunks[row]

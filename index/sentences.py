@@ -66,6 +66,8 @@ class SentenceView:
     n_chunks: int | None = None  # chunks of the snapshot (default: up to the last owner)
 
     def __post_init__(self) -> None:
+        import faiss
+
         n_rows = int(self.owners.max()) + 1 if self.owners.size else 0
         n_rows = max(n_rows, self.n_chunks or 0)
         # owners are sorted: chunk r's sentences are starts[r]:starts[r + 1]
@@ -73,8 +75,6 @@ class SentenceView:
         self.matrix = flat_vectors(self.index)
         # An exact (IndexFlat) sentence index is scanned whole anyway: one product then gives every
         # chunk's best sentence, cheaper than a FAISS search plus a gather per candidate.
-        import faiss
-
         self.exact = self.matrix is not None and isinstance(self.index, faiss.IndexFlat)
         self.segment_starts = self.starts[:-1][np.diff(self.starts) > 0]
         self.segment_rows = np.flatnonzero(np.diff(self.starts) > 0)
@@ -154,29 +154,3 @@ def load_view(index_dir: Path, manifest: dict[str, Any]) -> SentenceView | None:
                           "rebuild with `reform-search build`")
     return SentenceView(index, owners, n_chunks)
 
-
-def reusable_sentence_vectors(previous: Path | None, model: dict[str, Any], min_chars: int) -> dict[str, np.ndarray]:
-    """Sentence vectors of the previous snapshot keyed by embedded text, if it split and embedded
-    sentences the same way (so adding one document embeds only that document's sentences)."""
-    from index.store import MANIFEST, META_DB, read_manifest, read_meta
-    from reform_search.errors import IndexError_
-
-    if previous is None or not (previous / MANIFEST).is_file():
-        return {}
-    try:
-        old = read_manifest(previous)
-        keys = ("name", "document_prompt", "dtype", "dimension")
-        if old.get("sentences", {}).get("min_chars") != min_chars or any(
-                old["model"].get(k) != model.get(k) for k in keys):
-            return {}
-        view = load_view(previous, old)
-        texts, _owners = sentence_texts(read_meta(previous / META_DB).chunks, min_chars)
-    except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
-        return {}  # an unreadable previous snapshot just means embedding everything
-    if view is None or view.index.ntotal != len(texts):
-        return {}
-    try:
-        vectors = view.index.reconstruct_n(0, view.index.ntotal)
-    except RuntimeError:
-        return {}
-    return dict(zip(texts, np.asarray(vectors, np.float32)))
