@@ -1,6 +1,6 @@
 """The judged query sets and their dev/test split.
 
-Three files, one schema (id, query, type, relevant[{doc, match, grade}], answer?, cities?, split):
+Four files, one schema (id, query, type, relevant[{doc, match, grade}], answer?, cities?, split):
 
 * ``queries.jsonl`` — the original 64 queries. The retrieval settings were swept on them, so
   numbers on them flatter the system.
@@ -15,8 +15,9 @@ Three files, one schema (id, query, type, relevant[{doc, match, grade}], answer?
 
 Split rule (:func:`assign_split`, recorded as ``"split"`` in every file and checked by the tests):
 
-* every query of ``queries_dev_judged.jsonl`` is **dev** (by construction: they are calibration
-  questions; recognized by their ``cal…`` ids, which no other file uses);
+* every query of ``queries_dev_judged.jsonl`` and ``queries_everyday.jsonl`` is **dev** (by
+  construction: calibration and tuning questions; recognized by their ``cal…`` and ``ev…`` ids,
+  which no other file uses);
 * every other blind query (``queries_blind.jsonl``) is **test**;
 * the original queries are split per type: sort the ids of one type by ``sha256(id)`` and
   alternate test, dev, test, dev, … — deterministic, about half each, every type in both halves.
@@ -39,8 +40,9 @@ HERE = Path(__file__).parent
 QUERIES = HERE / "queries.jsonl"
 BLIND = HERE / "queries_blind.jsonl"
 DEV_JUDGED = HERE / "queries_dev_judged.jsonl"
-DEFAULT_FILES = (QUERIES, BLIND, DEV_JUDGED)
-DEV_PREFIX = "cal"  # ids of the calibration questions, the rows of DEV_JUDGED
+EVERYDAY = HERE / "queries_everyday.jsonl"
+DEFAULT_FILES = (QUERIES, BLIND, DEV_JUDGED, EVERYDAY)
+DEV_PREFIXES = ("cal", "ev")  # ids of the rows of DEV_JUDGED and EVERYDAY
 SPLITS = ("dev", "test")
 
 
@@ -65,7 +67,7 @@ def assign_split(rows: Iterable[dict]) -> dict[str, str]:
     out: dict[str, str] = {}
     by_type: dict[str, list[str]] = defaultdict(list)
     for r in rows:
-        if r.get("blind") and r["id"].startswith(DEV_PREFIX):
+        if r.get("blind") and r["id"].startswith(DEV_PREFIXES):
             out[r["id"]] = "dev"
         elif r.get("blind"):
             out[r["id"]] = "test"

@@ -312,7 +312,7 @@ def add_parsers(sub: Any) -> None:
     rb.add_argument("--no-reload", action="store_true", help="only move the pointer")
     sub.add_parser("snapshots", help="list index snapshots")
     e = sub.add_parser("eval", help="evaluate retrieval and answers on the judged queries, per dev/test split")
-    e.add_argument("--queries", help="one judged queries JSONL (default: eval/queries.jsonl + eval/queries_blind.jsonl + eval/queries_dev_judged.jsonl)")
+    e.add_argument("--queries", help="one judged queries JSONL (default: every judged file of eval/, see eval/queries.py)")
     e.add_argument("--split", choices=["dev", "test", "all"], default=None,
                    help="one split only (default: dev and test, reported separately)")
     e.add_argument("--json", action="store_true", help="print metrics as JSON")

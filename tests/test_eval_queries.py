@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from eval.pool import units_of
-from eval.queries import BLIND, DEFAULT_FILES, DEV_JUDGED, assign_split, load_queries, read_rows
+from eval.queries import BLIND, DEFAULT_FILES, DEV_JUDGED, EVERYDAY, assign_split, load_queries, read_rows
 from ingest.normalize import compact
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpora"
@@ -19,9 +19,9 @@ def test_split_recorded_by_the_rule():
     assert {r["id"]: r["split"] for r in rows} == rule
     dev, test = load_queries(split="dev"), load_queries(split="test")
     assert len(dev) + len(test) == len(rows)
-    # blind queries: the calibration questions (queries_dev_judged.jsonl) are dev, all others test
-    dev_judged = {r["id"] for r in read_rows(DEV_JUDGED)}
-    assert {q.id for q in dev if q.blind} == dev_judged
+    # blind queries: the calibration and everyday-wording questions are dev, all others test
+    dev_blind = {r["id"] for p in (DEV_JUDGED, EVERYDAY) for r in read_rows(p)}
+    assert {q.id for q in dev if q.blind} == dev_blind
     assert {q.id for q in test if q.blind} == {r["id"] for r in read_rows(BLIND)}
     old = [q for q in dev + test if not q.blind]
     for qtype in {q.type for q in old}:
@@ -38,6 +38,28 @@ def test_blind_queries_meet_the_brief():
     for r in rows:
         if r["type"] == "unanswerable":
             assert r["relevant"] == [], r["id"]
+
+
+def test_everyday_dev_queries_are_blind_everyday_wording_judged():
+    rows = read_rows(EVERYDAY)
+    assert len(rows) >= 30 and all(r["blind"] and r["written"] and r["id"].startswith("ev") for r in rows)
+    kinds = [r["type"] for r in rows]
+    assert kinds.count("paraphrase") >= 12 and kinds.count("cross_city") >= 8 and kinds.count("unanswerable") >= 5
+    for r in rows:
+        assert (r["relevant"] == []) == (r["type"] == "unanswerable"), r["id"]
+        if r["type"] == "cross_city":  # the cities with a grade-2 passage
+            assert r["cities"], r["id"]
+
+
+def test_everyday_dev_queries_do_not_restate_other_queries():
+    """A dev query worded almost like a test query would leak test into tuning (and one like
+    another dev query counts twice); such near-duplicates were removed before any run."""
+    from difflib import SequenceMatcher
+
+    others = [q for q in load_queries() if not q.id.startswith("ev")]
+    close = [(e["id"], q.id) for e in read_rows(EVERYDAY) for q in others
+             if SequenceMatcher(None, e["query"], q.query).ratio() >= 0.67]
+    assert close == []
 
 
 def test_dev_judged_are_the_answerable_calibration_questions():
