@@ -5,13 +5,14 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from eval.metrics import gains
+from eval.metrics import gains, quote_grade
 from eval.queries import Query
 
 
 def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     """Factoid accuracy (short expected answer inside an answerable reply), refusal precision
     and recall (a refusal is right on an unanswerable query, wrong on a judged one) and the
+    share of answered questions whose first quote comes from a judged passage, the
     share of compare's city groups whose first hit is a judged passage, and the share of the
     cities a cross-city query expects that compare still shows (city omission must not buy P@1)."""
     from index.qa import extractive_answer
@@ -25,7 +26,13 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     unanswerable = [q for q in queries if q.type == "unanswerable"]
     refused = sum(not extractive_answer(searcher, q.query).answerable for q in unanswerable)
     answerable = [q for q in queries if q.relevant]
-    wrongly_refused = sum(not extractive_answer(searcher, q.query).answerable for q in answerable)
+    wrongly_refused = 0
+    first_quote: list[float] = []  # is the first quoted sentence from a judged passage?
+    for q in answerable:
+        a = extractive_answer(searcher, q.query)
+        wrongly_refused += not a.answerable
+        if a.lines:
+            first_quote.append(float(quote_grade(a.lines[0].document_id, a.lines[0].quote, q.relevant) > 0))
     p1: list[float] = []
     expected = kept = 0
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
@@ -44,6 +51,8 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
         "unanswerable_n": float(len(unanswerable)),
         "answerable_refused": wrongly_refused / len(answerable) if answerable else 0.0,
         "answerable_n": float(len(answerable)),
+        "first_quote_relevant": statistics.fmean(first_quote) if first_quote else 0.0,
+        "first_quote_n": float(len(first_quote)),
         "compare_city_p@1": statistics.fmean(p1) if p1 else 0.0,
         "compare_groups": float(len(p1)),
         "compare_cities_kept": kept / expected if expected else 0.0,
@@ -55,6 +64,7 @@ def format_answers(r: dict[str, float]) -> str:
         f"answers: factoid accuracy {r['factoid_accuracy']:.3f} (n={int(r['factoid_n'])}); "
         f"refusal recall {r['no_answer_detected']:.3f} (n={int(r['unanswerable_n'])} unanswerable), "
         f"precision {r['refusal_precision']:.3f}, answerable refused {r['answerable_refused']:.3f} "
-        f"(n={int(r['answerable_n'])}); compare per-city P@1 {r['compare_city_p@1']:.3f} "
+        f"(n={int(r['answerable_n'])}); first quote from a judged passage {r['first_quote_relevant']:.3f} "
+        f"(n={int(r['first_quote_n'])}); compare per-city P@1 {r['compare_city_p@1']:.3f} "
         f"({int(r['compare_groups'])} city groups, {r['compare_cities_kept']:.3f} of expected cities kept)"
     )

@@ -38,6 +38,23 @@ def gains(hit_texts: Sequence[tuple[str, str]], judgments: Sequence[Judgment]) -
     return out
 
 
+def quote_grade(doc_id: str, quote: str, judgments: Sequence[Judgment], min_overlap: int = 12) -> int:
+    """Best grade of a judged passage a quoted sentence overlaps: the judgment's nugget and the
+    quote share a run of at least `min_overlap` characters (the whole nugget if shorter), in the
+    same document. A sentence is often shorter than its passage's nugget, or cuts it in two."""
+    from difflib import SequenceMatcher
+
+    t = compact(quote)
+    best = 0
+    for j in judgments:
+        if j.doc != doc_id or not j.key or j.grade <= best:
+            continue
+        m = SequenceMatcher(None, j.key, t, autojunk=False).find_longest_match(0, len(j.key), 0, len(t))
+        if m.size >= min(len(j.key), min_overlap):
+            best = j.grade
+    return best
+
+
 def ndcg_at_k(matches: list[list[int]], judgments: Sequence[Judgment], k: int = 10) -> float:
     credited: set[int] = set()
     dcg = 0.0
