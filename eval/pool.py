@@ -16,6 +16,11 @@
     have been shown for the query; the judgments are written to ``queries_blind.jsonl`` as
     document id + match + grade. Unanswerable queries must end with none.
 
+``dump --compare`` pools, for the cross-city queries, the passages ``/compare`` shows (three per
+city): a comparison digs below the rankings' top 10, and an unpooled cell would count as wrong.
+``apply --merge`` adds judgments to those a file already holds (``queries.jsonl``, judged before
+pooling existed) instead of replacing them.
+
 ``--queries`` (default ``eval/queries_blind.jsonl``) pools and judges another query file with the
 same schema; it keeps its own pool and units, ``eval/blind/NAME_pool.jsonl`` and
 ``NAME_units.jsonl`` for ``eval/queries_NAME.jsonl`` (units numbered with NAME's initial), so the
@@ -50,6 +55,13 @@ def pool_files(queries: Path) -> tuple[Path, Path, str]:
         return POOL, UNITS, "U"
     name = queries.stem.removeprefix("queries_")
     return BLIND_DIR / f"{name}_pool.jsonl", BLIND_DIR / f"{name}_units.jsonl", name[0].upper()
+
+
+def compare_spans(searcher, query: str, per_city: int = 3) -> set[tuple[str, int, int]]:
+    """The passages /compare shows for a query: its first `per_city` of every city. They can sit
+    below every system's top 10, so pooling only the rankings leaves compare's cells unjudged."""
+    groups = searcher.compare(query, per_city=per_city).groups
+    return {(h.document_id, h.source.char_start, h.source.char_end) for g in groups for h in g.hits}
 
 
 def pooled_spans(searcher, baseline, query: str, baselines: tuple[str, ...] = ("lexical", "dense", "rrf")) -> set[tuple[str, int, int]]:
@@ -100,7 +112,8 @@ def dump(args: argparse.Namespace) -> int:
 
     queries = Path(args.queries)
     pool_path, units_path, letter = pool_files(queries)
-    rows = [r for r in read_rows(queries) if not args.ids or r["id"] in args.ids.split(",")]
+    rows = [r for r in read_rows(queries) if (not args.ids or r["id"] in args.ids.split(","))
+            and (not args.compare or r["type"] == "cross_city")]
     spans: dict[tuple[str, int, int], set[str]] = defaultdict(set)
     texts: dict[str, str] = {}
     for spec in args.indexes:
@@ -108,6 +121,14 @@ def dump(args: argparse.Namespace) -> int:
         s = Settings(data_dir=Path(data), **({"corpus_dir": Path(corpus)} if corpus else {}))
         searcher = Searcher.open(s)
         cities = {d: m["city"] for d, m in searcher.meta.documents.items()}
+        for d, t in searcher.meta.texts.items():
+            if texts.setdefault(d, t) != t:
+                raise SystemExit(f"{d}: the indexes hold different texts")
+        if args.compare:  # compare's per-city cells of the cross-city queries only
+            for r in rows:
+                for sp in compare_spans(searcher, r["query"]):
+                    spans[sp].add(r["id"])
+            continue
         modes = tuple(args.baselines.split(","))
         wins = windows(searcher.meta.texts, cities)
         if modes == ("lexical",):  # BM25 windows only: no window vectors needed yet
@@ -116,9 +137,6 @@ def dump(args: argparse.Namespace) -> int:
             base.bm25 = build_bm25([searcher.tokenizer.tokens(w.text) for w in wins], k1=1.2, b=0.75)
         else:
             base = WindowBaseline(wins, searcher.encoder, searcher.tokenizer, Path(args.cache))
-        for d, t in searcher.meta.texts.items():
-            if texts.setdefault(d, t) != t:
-                raise SystemExit(f"{d}: the indexes hold different texts")
         for r in rows:
             for sp in pooled_spans(searcher, base, r["query"], modes):
                 spans[sp].add(r["id"])
@@ -190,7 +208,10 @@ def apply(args: argparse.Namespace) -> int:
     judged, errors = read_judgments(Path(args.judgments), units, texts)
     rows = read_rows(queries)
     for r in rows:
-        r["relevant"] = _dedupe(judged.get(r["id"], []), texts)
+        if args.merge:  # the file's own judgments stay as they are; new ones only where they add a passage
+            r["relevant"] = r["relevant"] + _dedupe(judged.get(r["id"], []), texts, keep=r["relevant"])
+        else:
+            r["relevant"] = _dedupe(judged.get(r["id"], []), texts)
         if r["type"] == "unanswerable" and r["relevant"]:
             errors.append(f"{r['id']} is unanswerable but has relevant passages")
     if errors:
@@ -205,16 +226,20 @@ def apply(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dedupe(judgments: list[dict], texts: dict[str, str]) -> list[dict]:
-    """One judgment per passage: matches overlapping in the document merge (higher grade kept)."""
+def _dedupe(judgments: list[dict], texts: dict[str, str], keep: list[dict] = ()) -> list[dict]:
+    """One judgment per passage: matches overlapping in the document merge (higher grade kept);
+    a match overlapping one of `keep` (judgments already held) is dropped."""
+    def span(j: dict) -> tuple[str, int, int]:
+        at = compact(texts[j["doc"]]).find(compact(j["match"]))
+        return j["doc"], at, at + len(compact(j["match"]))
+
+    held = [span(j) for j in keep]
     out: list[tuple[str, int, int, dict]] = []
     for j in sorted(judgments, key=lambda j: -j["grade"]):
-        t = compact(texts[j["doc"]])
-        at = t.find(compact(j["match"]))
-        span = (j["doc"], at, at + len(compact(j["match"])))
-        if any(d == span[0] and s < span[2] and span[1] < e for d, s, e, _ in out):
+        sp = span(j)
+        if any(d == sp[0] and s < sp[2] and sp[1] < e for d, s, e, *_ in [*held, *out]):
             continue
-        out.append((*span, j))
+        out.append((*sp, j))
     return [j for *_, j in out]
 
 
@@ -227,10 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--queries", default=str(BLIND), help="query file to pool (default: the blind test queries)")
     d.add_argument("--baselines", default="lexical,dense,rrf", help="window baselines to pool")
     d.add_argument("--cache", default="var/eval-cache", help="window-vector cache")
+    d.add_argument("--compare", action="store_true",
+                   help="pool what /compare shows (3 per city) for the cross-city queries, instead of the rankings")
     a = sub.add_parser("apply")
     a.add_argument("judgments")
     a.add_argument("--data", default="var", help="any data dir of the seed corpus (its records hold the texts)")
     a.add_argument("--check", action="store_true", help="validate only")
+    a.add_argument("--merge", action="store_true",
+                   help="add to the judgments the file already holds (for files not judged through a TSV, queries.jsonl)")
     a.add_argument("--queries", default=str(BLIND), help="query file the judgments are for (default: the blind test queries)")
     args = p.parse_args(argv)
     return dump(args) if args.cmd == "dump" else apply(args)
