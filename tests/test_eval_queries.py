@@ -88,3 +88,15 @@ def test_pool_units_cover_the_spans_once():
     assert covered == [("d", 0, 300), ("d", 1000, 1100), ("e", 0, 50), ("f", 0, 400), ("f", 400, 800)]
     assert {u["start"]: u["queries"] for u in units if u["doc"] == "d"} == {0: ["a", "b"], 1000: ["a"]}
     assert {u["start"]: u["queries"] for u in units if u["doc"] == "f"} == {0: ["a", "b"], 400: ["b"]}
+
+
+def test_merged_judgments_keep_the_held_ones_and_add_only_new_passages():
+    from eval.pool import _dedupe
+
+    texts = {"d": "市はRPAを導入して定型業務を自動化した。窓口の混雑を緩和するため予約制とした。"}
+    held = [{"doc": "d", "match": "RPAを導入して", "grade": 1}]
+    new = [{"doc": "d", "match": "導入して定型業務を自動化", "grade": 2},  # overlaps a held one: dropped
+           {"doc": "d", "match": "窓口の混雑を緩和", "grade": 1},
+           {"doc": "d", "match": "混雑を緩和するため予約制", "grade": 2}]  # overlaps the grade-1 one: wins
+    assert _dedupe(new, texts, keep=held) == [new[2]]
+    assert _dedupe(new, texts) == [new[0], new[2]]
