@@ -97,9 +97,19 @@ class SourceOut(BaseModel):
 
 class HitOut(BaseModel):
     chunk_id: str
-    score: float
-    dense_score: float | None
-    lexical_score: float | None
+    score: float = Field(
+        description="Ranking score in the requested mode, comparable only within one response. hybrid: the fused score "
+        "(REFORM_SEARCH_FUSION; convex = weighted sum of min-max normalized BM25 and dense scores); lexical: BM25; "
+        "dense: the passage's cosine blended with its best sentence's (REFORM_SEARCH_SENTENCE_WEIGHT)"
+    )
+    dense_score: float | None = Field(
+        description="Cosine of the query and the passage's own vector (what the answer and compare thresholds read); "
+        "null in lexical mode"
+    )
+    lexical_score: float | None = Field(
+        description="BM25 score with thesaurus expansions; null in dense mode or when the passage was not among the "
+        "lexical candidates"
+    )
     city: str
     document_id: str
     document_title: str
