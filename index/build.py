@@ -90,61 +90,66 @@ class BuildReport:
 VECTOR_KEYS = ("name", "document_prompt", "dtype", "dimension")
 
 
-def previous_parts(previous: Path | None, model: dict[str, Any],
-                   extra_keys: tuple[str, ...] = ()) -> tuple[dict[str, Any], Any] | None:
-    """Manifest and metadata of the previous snapshot if its vectors came from the same model setup."""
+@dataclass(frozen=True)
+class PreviousSnapshot:
+    """The snapshot a build reuses vectors from, read once: its directory, manifest and metadata."""
+
+    path: Path
+    manifest: dict[str, Any]
+    meta: Any
+
+
+def previous_snapshot(previous: Path | None, model: dict[str, Any]) -> PreviousSnapshot | None:
+    """The previous snapshot if its vectors came from the same model setup (VECTOR_KEYS), else None."""
     from index.store import read_manifest, read_meta
 
     if previous is None or not (previous / MANIFEST).is_file():
         return None
     try:
         old = read_manifest(previous)
-        if any(old["model"].get(k) != model.get(k) for k in VECTOR_KEYS + extra_keys):
+        if any(old["model"].get(k) != model.get(k) for k in VECTOR_KEYS):
             return None
-        return old, read_meta(previous / META_DB)
+        return PreviousSnapshot(previous, old, read_meta(previous / META_DB))
     except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
         return None  # an unreadable previous snapshot just means embedding everything
 
 
-def reusable_vectors(previous: Path | None, model: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Vectors of the previous snapshot keyed by embedded text, if it used the same model setup."""
+def reusable_vectors(prev: PreviousSnapshot | None, model: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Chunk vectors of the previous snapshot keyed by embedded text, if it also embedded the same context."""
     import faiss
 
     from index.scale import stored_vectors
 
-    parts = previous_parts(previous, model, ("embed_context",))
-    if parts is None or previous is None:
+    if prev is None or prev.manifest["model"].get("embed_context") != model.get("embed_context"):
         return {}
-    meta = parts[1]
+    chunks = prev.meta.chunks
     try:
-        index = faiss.read_index(str(previous / FAISS_FILE))
+        index = faiss.read_index(str(prev.path / FAISS_FILE))
     except (OSError, RuntimeError):
         return {}
-    vectors = stored_vectors(previous, index)
-    if index.ntotal != len(meta.chunks) or len(vectors) != len(meta.chunks):
+    vectors = stored_vectors(prev.path, index)
+    if index.ntotal != len(chunks) or len(vectors) != len(chunks):
         return {}
     try:
         return {context_text(c, model["embed_context"]): np.asarray(vectors[n], np.float32)
-                for n, c in enumerate(meta.chunks)}
+                for n, c in enumerate(chunks)}
     except RuntimeError:  # a compressed index without its vectors file: embed everything
         return {}
 
 
-def reusable_sentence_vectors(previous: Path | None, model: dict[str, Any], min_chars: int) -> dict[str, np.ndarray]:
+def reusable_sentence_vectors(prev: PreviousSnapshot | None, min_chars: int) -> dict[str, np.ndarray]:
     """Sentence vectors of the previous snapshot keyed by embedded text, if it split and embedded
     sentences the same way (so adding one document embeds only that document's sentences)."""
     from index.sentences import load_view, sentence_texts
 
-    parts = previous_parts(previous, model)
-    if parts is None or previous is None or parts[0].get("sentences", {}).get("min_chars") != min_chars:
+    if prev is None or prev.manifest.get("sentences", {}).get("min_chars") != min_chars:
         return {}
-    old, meta = parts
     try:
-        view = load_view(previous, old)
+        view = load_view(prev.path, prev.manifest)
         vectors = view.index.reconstruct_n(0, view.index.ntotal) if view is not None else None
     except (OSError, RuntimeError, ValueError, KeyError, IndexError_):
         return {}
-    texts, _owners = sentence_texts(meta.chunks, min_chars)
+    texts, _owners = sentence_texts(prev.meta.chunks, min_chars)
     if vectors is None or len(vectors) != len(texts):
         return {}
     return dict(zip(texts, np.asarray(vectors, np.float32)))
@@ -193,7 +198,7 @@ def embed_texts(texts: list[str], cached: dict[str, np.ndarray], todo: list[int]
     return vectors
 
 
-def build_sentences(chunks: list[Any], settings: Settings, out_dir: Path, previous: Path | None, encoder: Any,
+def build_sentences(chunks: list[Any], settings: Settings, out_dir: Path, prev: PreviousSnapshot | None, encoder: Any,
                     executor: Any, model_info: dict[str, Any], say: Progress) -> dict[str, Any] | None:
     """Write the sentence index (index.sentences) into `out_dir`; None when off (sentence_weight 0)
     or above scale_threshold, where a second index of ~3 vectors a chunk would not fit the budget."""
@@ -204,7 +209,7 @@ def build_sentences(chunks: list[Any], settings: Settings, out_dir: Path, previo
     if settings.sentence_weight <= 0 or len(chunks) > settings.scale_threshold:
         return None
     texts, owners = sentence_texts(chunks, settings.sentence_min_chars)
-    cached = reusable_sentence_vectors(previous, model_info, settings.sentence_min_chars)
+    cached = reusable_sentence_vectors(prev, settings.sentence_min_chars)
     todo = [n for n, text in enumerate(texts) if text not in cached]
     say(f"sentence vectors: {len(texts)} sentences of {len(chunks)} chunks, embedding {len(todo)}")
     report = embedding_reporter(say, "sentences", time.perf_counter())
@@ -258,7 +263,8 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
 
     t = time.perf_counter()
     texts = [context_text(c, settings.embed_context) for c in chunks]
-    cached = reusable_vectors(previous, model_info)
+    prev = previous_snapshot(previous, model_info)  # read once, for chunk and sentence vectors
+    cached = reusable_vectors(prev, model_info)
     todo = [n for n, text in enumerate(texts) if text not in cached]
     if cached:
         say(f"reusing {len(texts) - len(todo)} vectors from {previous.name if previous else ''}; embedding {len(todo)}")
@@ -277,7 +283,7 @@ def build_index(records: Records, settings: Settings, out_dir: Path, progress: P
 
     t = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    sentence_info = build_sentences(chunks, settings, out_dir, previous, encoder, executor, model_info, say)
+    sentence_info = build_sentences(chunks, settings, out_dir, prev, encoder, executor, model_info, say)
     timings["embed_sentences"] = time.perf_counter() - t
 
     t = time.perf_counter()

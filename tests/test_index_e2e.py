@@ -138,7 +138,7 @@ def test_other_tokenizer_dictionary_is_refused(fixture_settings, built_index: Pa
 
 def test_manifest_records_the_encoders_dtype_and_reuse_needs_the_same_one(fixture_settings, built_index: Path,
                                                                           tmp_path: Path, encoder):
-    from index.build import build_index, reusable_vectors
+    from index.build import build_index, previous_snapshot, reusable_vectors
     from index.model import encoder_from_settings
     from ingest.pipeline import load_records
 
@@ -157,6 +157,8 @@ def test_manifest_records_the_encoders_dtype_and_reuse_needs_the_same_one(fixtur
     c = build_index(records, fixture_settings, tmp_path / "c", encoder=bf16, previous=b.path)
     assert c.manifest["counts"]["reused_vectors"] == n and c.manifest["counts"]["embedded"] == 0
     model = b.manifest["model"]
-    assert len(reusable_vectors(b.path, model)) > 0
-    assert reusable_vectors(b.path, {**model, "name": "cl-nagoya/ruri-v3-30m"}) == {}
-    assert reusable_vectors(b.path, {**model, "dtype": "float32"}) == {}
+    reuse = lambda m: reusable_vectors(previous_snapshot(b.path, m), m)  # noqa: E731
+    assert len(reuse(model)) > 0
+    assert reuse({**model, "name": "cl-nagoya/ruri-v3-30m"}) == {}
+    assert reuse({**model, "dtype": "float32"}) == {}
+    assert reuse({**model, "embed_context": "none" if model["embed_context"] != "none" else "title"}) == {}
