@@ -19,20 +19,18 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     from ingest.normalize import compact
 
     factoid = [q for q in queries if q.type == "factoid" and q.answer]
-    correct = 0
-    for q in factoid:
-        a = extractive_answer(searcher, q.query)
-        correct += bool(a.answerable and compact(q.answer) in compact(a.answer))
     unanswerable = [q for q in queries if q.type == "unanswerable"]
-    refused = sum(not extractive_answer(searcher, q.query).answerable for q in unanswerable)
     answerable = [q for q in queries if q.relevant]
-    wrongly_refused = 0
-    first_quote: list[float] = []  # is the first quoted sentence from a judged passage?
-    for q in answerable:
-        a = extractive_answer(searcher, q.query)
-        wrongly_refused += not a.answerable
-        if a.lines:
-            first_quote.append(float(quote_grade(a.lines[0].document_id, a.lines[0].quote, q.relevant) > 0))
+    # one answer per query (a judged factoid is both a factoid and an answerable question)
+    answers = {q.id: extractive_answer(searcher, q.query) for q in factoid + unanswerable + answerable}
+    correct = sum(bool(answers[q.id].answerable and compact(q.answer) in compact(answers[q.id].answer))
+                  for q in factoid)
+    refused = sum(not answers[q.id].answerable for q in unanswerable)
+    wrongly_refused = sum(not answers[q.id].answerable for q in answerable)
+    first_quote = [  # is the first quoted sentence from a judged passage?
+        float(quote_grade(a.lines[0].document_id, a.lines[0].quote, q.relevant) > 0)
+        for q in answerable if (a := answers[q.id]).lines
+    ]
     p1: list[float] = []
     expected = kept = 0
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
