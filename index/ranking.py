@@ -54,7 +54,7 @@ class RankingMixin:
         if self.sentences is not None and weight > 0:
             per_chunk = self.sentences.per_chunk(qvec)
             if per_chunk is not None:
-                extra = top_k(per_chunk + 1.0, mask, n)  # +1: top_k keeps scores above 0
+                extra = top_k(per_chunk, mask, n, min_score=-1.0)  # -1: a chunk without sentences
                 more = [row for row, _ in extra if row not in pairs]
             else:
                 more = [row for row in self.sentences.nearest_rows(qvec, n, mask) if row not in pairs]
