@@ -88,3 +88,21 @@ def city_coverage(hit_cities: Sequence[str], matches: list[list[int]], expected:
         return 0.0
     got = {c for c, ms in zip(hit_cities[:k], matches[:k]) if ms}
     return len(got & set(expected)) / len(set(expected))
+
+
+def bootstrap_interval(values: Sequence[float], resamples: int = 2000, seed: int = 0,
+                       level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of per-query `values` and its percentile bootstrap interval (resampling queries).
+
+    For a paired comparison pass the per-query differences of two systems on the same queries.
+    Seeded, so one run's interval is reproduced exactly by the next."""
+    import numpy as np
+
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        return (math.nan, math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(means, [tail, 100 - tail])
+    return (float(x.mean()), float(lo), float(hi))

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from eval.answers import evaluate_answers, format_answers
-from eval.metrics import city_coverage, gains, mrr, ndcg_at_k, recall_at_k
+from eval.metrics import bootstrap_interval, city_coverage, gains, mrr, ndcg_at_k, recall_at_k
 from eval.queries import DEFAULT_FILES, SPLITS, Query, load_queries
 
-__all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "main"]
+__all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "intervals", "main"]
 
 K = 10
 MODES = ("hybrid", "lexical", "dense")
@@ -37,8 +37,17 @@ def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str]
     return row
 
 
+Rows = dict[str, dict[str, list[dict[str, float]]]]
+
+
 def evaluate(searcher: Any, queries: list[Query], baseline: Any | None = None) -> dict[str, dict[str, dict[str, float]]]:
     """{system: {query type, 'blind' or 'all': {metric: mean, 'n': count}}} over judged queries."""
+    return summarize(per_query(searcher, queries, baseline))
+
+
+def per_query(searcher: Any, queries: list[Query], baseline: Any | None = None) -> Rows:
+    """{system: {group: [metrics of each judged query of the group]}}; every system's list of a
+    group holds the same queries in the same order, so lists pair up across systems."""
     from eval.baselines import MODES as BASELINES
 
     per: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
@@ -56,6 +65,11 @@ def evaluate(searcher: Any, queries: list[Query], baseline: Any | None = None) -
             for mode, name in BASELINES.items():
                 wins = baseline.search(q.query, mode, K)
                 add(name, q, score_ranking(q, [(w.document_id, w.text) for w in wins], [w.city for w in wins]))
+    return per
+
+
+def summarize(per: Rows) -> dict[str, dict[str, dict[str, float]]]:
+    """Means of :func:`per_query`'s rows, with each group's query count as 'n'."""
     out: dict[str, dict[str, dict[str, float]]] = {}
     for system, by_group in per.items():
         out[system] = {}
@@ -100,8 +114,46 @@ def describe(queries: list[Query]) -> str:
     return f"{len(queries)} queries ({judged} judged; {kinds}; {sum(q.blind for q in queries)} blind)"
 
 
+INTERVAL_GROUPS = (("nDCG@10", "all"), ("para", "paraphrase"))
+
+
+def intervals(per: Rows, system: str = "hybrid", metric: str = "ndcg@10") -> dict[str, dict[str, list[float]]]:
+    """95% bootstrap intervals of `system`'s mean and of its paired difference to every other
+    system, per group of :data:`INTERVAL_GROUPS`: {group: {'hybrid' or '- other': [mean, lo, hi]}}.
+    The noise a target or a baseline gap has to clear, from the same queries."""
+    out: dict[str, dict[str, list[float]]] = {}
+    if system not in per:
+        return out
+    for _, group in INTERVAL_GROUPS:
+        mine = [r[metric] for r in per[system].get(group, [])]
+        if not mine:
+            continue
+        cells = {system: list(bootstrap_interval(mine))}
+        for other in sorted(per, key=lambda s: (s.startswith("base"), s)):
+            theirs = [r[metric] for r in per[other].get(group, [])]
+            if other != system and len(theirs) == len(mine):
+                cells[f"- {other}"] = list(bootstrap_interval([a - b for a, b in zip(mine, theirs)]))
+        out[group] = cells
+    return out
+
+
+def format_intervals(iv: dict[str, dict[str, list[float]]]) -> str:
+    lines = ["95% intervals (bootstrap over queries, 2000 resamples, seed 0; differences paired):"]
+    for header, group in INTERVAL_GROUPS:
+        cells = iv.get(group)
+        if not cells:
+            continue
+        parts = []
+        for name, (mean, lo, hi) in cells.items():
+            sign = "+" if name.startswith("-") else ""
+            parts.append(f"{name} {mean:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]")
+        lines.append(f"  {header:<8} " + "; ".join(parts))
+    return "\n".join(lines)
+
+
 def evaluate_split(searcher: Any, queries: list[Query], baseline: Any | None) -> dict[str, Any]:
-    return {"queries": describe(queries), "retrieval": evaluate(searcher, queries, baseline),
+    per = per_query(searcher, queries, baseline)
+    return {"queries": describe(queries), "retrieval": summarize(per), "intervals": intervals(per),
             "answers": evaluate_answers(searcher, queries)}
 
 
@@ -127,5 +179,6 @@ def main(settings: Any, args: argparse.Namespace) -> int:
     for name, r in report.items():
         print(f"\n== {name}: {r['queries']} ==")
         print(format_table(r["retrieval"]))
+        print(format_intervals(r["intervals"]))
         print(format_answers(r["answers"]))
     return 0

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from eval.metrics import Judgment, city_coverage, gains, mrr, ndcg_at_k, quote_grade, recall_at_k
+from eval.metrics import Judgment, bootstrap_interval, city_coverage, gains, mrr, ndcg_at_k, quote_grade, recall_at_k
 
 J = [Judgment("d", "ＲＰＡを活用", 2), Judgment("d", "電子決裁の拡大", 1)]
 
@@ -37,3 +37,35 @@ def test_quote_grade_needs_an_overlap_with_a_nugget_of_the_same_document():
     assert quote_grade("a", "窓口の混雑を緩和するため予約制とした。", js) == 1  # short nugget: whole of it
     assert quote_grade("b", "RPAを導入して定型業務を自動化した", js) == 0  # other document
     assert quote_grade("a", "窓口の混雑について検討した。", js) == 0  # overlap shorter than the nugget
+
+
+def test_bootstrap_interval_is_seeded_and_brackets_the_mean():
+    values = [0.0, 0.2, 0.5, 0.9, 1.0, 0.4, 0.7, 0.1]
+    mean, lo, hi = bootstrap_interval(values)
+    assert mean == pytest.approx(sum(values) / len(values))
+    assert lo < mean < hi
+    assert bootstrap_interval(values) == (mean, lo, hi)  # same seed, same interval
+    assert bootstrap_interval([0.5] * 6) == (0.5, 0.5, 0.5)
+    # more queries with the same spread: a narrower interval
+    _, lo4, hi4 = bootstrap_interval(values * 4)
+    assert hi4 - lo4 < hi - lo
+    assert all(math.isnan(v) for v in bootstrap_interval([]))
+
+
+def test_intervals_pair_systems_query_by_query():
+    from eval.run import format_intervals, intervals
+
+    # b is a everywhere minus 0.1: the paired difference is exactly 0.1 with no spread,
+    # although both systems vary a lot across queries
+    a = [0.9, 0.1, 0.6, 0.3, 1.0]
+    per = {"hybrid": {"all": [{"ndcg@10": x} for x in a], "paraphrase": [{"ndcg@10": x} for x in a[:2]]},
+           "base:bm25-400": {"all": [{"ndcg@10": x - 0.1} for x in a], "paraphrase": [{"ndcg@10": 0.0}, {"ndcg@10": 0.0}]}}
+    iv = intervals(per)
+    mean, lo, hi = iv["all"]["- base:bm25-400"]
+    assert (mean, lo, hi) == pytest.approx((0.1, 0.1, 0.1))
+    h_mean, h_lo, h_hi = iv["all"]["hybrid"]
+    assert h_lo < h_mean < h_hi and h_mean == pytest.approx(sum(a) / 5)
+    assert iv["paraphrase"]["- base:bm25-400"][0] == pytest.approx(0.5)
+    text = format_intervals(iv)
+    assert "- base:bm25-400 +0.100 [+0.100, +0.100]" in text and "para" in text
+    assert intervals({"lexical": per["hybrid"]}) == {}

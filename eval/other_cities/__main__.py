@@ -64,7 +64,7 @@ def run(data: Path, rebuild: bool = False, baselines: bool = True) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     from eval.answers import format_answers
-    from eval.run import format_table
+    from eval.run import format_intervals, format_table
 
     p = argparse.ArgumentParser(prog="python -m eval.other_cities")
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data dir for the other-cities index")
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"other cities: corpus {CORPUS}, index {args.data}; nDCG@10 by query group")
     print(f"\n== test: {r['queries']} ==")
     print(format_table(r["retrieval"]))
+    print(format_intervals(r["intervals"]))
     print(format_answers(r["answers"]))
     return 0
 
