@@ -1,6 +1,6 @@
 """Sentence vectors: a finer dense view of each chunk, scored as the chunk's best sentence.
 
-A ~420-character chunk often mixes an initiative's aim, its steps and its numbers, and one
+A chunk of up to ~700 characters often mixes an initiative's aim, its steps and its numbers, and one
 vector of the whole dilutes the sentence a question is about. Each chunk's sentences (short
 ones merged up to `min_chars`, the initiative title in front) get their own vectors in a second
 FAISS index; the dense side then scores a chunk by a blend of its own cosine and its best

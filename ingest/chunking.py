@@ -20,9 +20,9 @@ MIN_CHUNK_CHARS = 6
 
 @dataclass(frozen=True)
 class ChunkParams:
-    target: int = 420
-    maximum: int = 700
-    overlap: int = 80
+    target: int = 700
+    maximum: int = 1200
+    overlap: int = 120
 
 
 @dataclass(frozen=True)

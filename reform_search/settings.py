@@ -70,9 +70,9 @@ class Settings(BaseSettings):
         description="Threads ranking and shaping API searches when not on the batcher (lexical mode always)",
     )
 
-    chunk_target_chars: int = Field(default=420, ge=50, le=2000)
-    chunk_max_chars: int = Field(default=700, ge=80, le=3000)
-    chunk_overlap_chars: int = Field(default=80, ge=0, le=500)
+    chunk_target_chars: int = Field(default=700, ge=50, le=2000)
+    chunk_max_chars: int = Field(default=1200, ge=80, le=3000)
+    chunk_overlap_chars: int = Field(default=120, ge=0, le=500)
 
     embed_context: Literal["none", "title", "path"] = Field(
         default="title", description="What of the initiative's title/heading path is embedded with each chunk"
