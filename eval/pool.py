@@ -176,8 +176,16 @@ def _read(path: Path) -> list[dict]:
 
 
 def _covered(shown: set, u: dict, qid: str) -> bool:
-    """Was all of u's text already shown for qid (inside one earlier unit)?"""
-    return any(d == u["doc"] and s <= u["start"] and u["end"] <= e and q == qid for d, s, e, q in shown)
+    """Was all of u's text already shown for qid, by one earlier unit or by several side by side?
+    (Chunks of another size cut the same text at other places; it need not be read again.)"""
+    reach = u["start"]
+    for s, e in sorted((s, e) for d, s, e, q in shown if d == u["doc"] and q == qid):
+        if s > reach:
+            break
+        reach = max(reach, e)
+        if reach >= u["end"]:
+            return True
+    return reach >= u["end"]
 
 
 def read_judgments(path: Path, units: dict[str, dict], texts: dict[str, str]

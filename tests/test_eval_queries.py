@@ -100,3 +100,15 @@ def test_merged_judgments_keep_the_held_ones_and_add_only_new_passages():
            {"doc": "d", "match": "混雑を緩和するため予約制", "grade": 2}]  # overlaps the grade-1 one: wins
     assert _dedupe(new, texts, keep=held) == [new[2]]
     assert _dedupe(new, texts) == [new[0], new[2]]
+
+
+def test_text_shown_in_pieces_is_not_shown_again():
+    from eval.pool import _covered
+
+    shown = {("d", 0, 300, "q1"), ("d", 300, 650, "q1"), ("d", 700, 900, "q1"), ("d", 0, 1000, "q2"), ("e", 0, 1000, "q1")}
+    assert _covered(shown, {"doc": "d", "start": 100, "end": 600}, "q1")  # read as two earlier units
+    assert _covered(shown, {"doc": "d", "start": 0, "end": 650}, "q1")
+    assert not _covered(shown, {"doc": "d", "start": 600, "end": 750}, "q1")  # 650-700 never shown to q1
+    assert not _covered(shown, {"doc": "d", "start": 950, "end": 1000}, "q1")
+    assert _covered(shown, {"doc": "d", "start": 600, "end": 750}, "q2")
+    assert not _covered(set(), {"doc": "d", "start": 0, "end": 1}, "q1")
