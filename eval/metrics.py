@@ -106,3 +106,17 @@ def bootstrap_interval(values: Sequence[float], resamples: int = 2000, seed: int
     tail = (1 - level) / 2 * 100
     lo, hi = np.percentile(means, [tail, 100 - tail])
     return (float(x.mean()), float(lo), float(hi))
+
+
+def within_budget(hits: Sequence[tuple[str, str]], budget: int) -> list[tuple[str, str]]:
+    """The (document_id, text) hits a reader gets through with `budget` characters, in rank order,
+    the last one cut short: nDCG over them compares systems whose passages differ in length
+    (a longer passage can hold more judged nuggets, but costs more reading)."""
+    out: list[tuple[str, str]] = []
+    left = budget
+    for doc, text in hits:
+        if left <= 0:
+            break
+        out.append((doc, text[:left]))
+        left -= len(text)
+    return out

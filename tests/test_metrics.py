@@ -2,7 +2,17 @@ import math
 
 import pytest
 
-from eval.metrics import Judgment, bootstrap_interval, city_coverage, gains, mrr, ndcg_at_k, quote_grade, recall_at_k
+from eval.metrics import (
+    Judgment,
+    bootstrap_interval,
+    city_coverage,
+    gains,
+    mrr,
+    ndcg_at_k,
+    quote_grade,
+    recall_at_k,
+    within_budget,
+)
 
 J = [Judgment("d", "ＲＰＡを活用", 2), Judgment("d", "電子決裁の拡大", 1)]
 
@@ -69,3 +79,15 @@ def test_intervals_pair_systems_query_by_query():
     text = format_intervals(iv)
     assert "- base:bm25-400 +0.100 [+0.100, +0.100]" in text and "para" in text
     assert intervals({"lexical": per["hybrid"]}) == {}
+
+
+def test_within_budget_cuts_the_reading_at_the_budget():
+    hits = [("d", "a" * 300), ("d", "b" * 500), ("e", "c" * 400)]
+    assert within_budget(hits, 1000) == [("d", "a" * 300), ("d", "b" * 500), ("e", "c" * 200)]
+    assert within_budget(hits, 300) == [("d", "a" * 300)]
+    assert within_budget(hits, 10_000) == hits
+    assert within_budget([], 100) == []
+    # a nugget past the budget earns nothing
+    j = [Judgment("e", "cccc", 2)]
+    assert ndcg_at_k(gains(within_budget(hits, 800), j), j, 3) == 0.0
+    assert ndcg_at_k(gains(within_budget(hits, 805), j), j, 3) > 0.0
