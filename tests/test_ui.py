@@ -235,3 +235,25 @@ def test_failures_in_a_page_or_its_parameters_give_the_error_page_of_its_tab(cli
     assert r.status_code == 500 and is_html(r) and "エラーが発生しました" in r.text
     assert "disk on fire" not in r.text and "Traceback" not in r.text
     assert 'href="/compare" aria-current="page"' in r.text
+
+
+def test_snippet_shows_the_passage_part_densest_in_matches():
+    from search_api.ui.display import snippet_start
+
+    # a heading mentions one query word; the body sentence mentions three
+    text = "公共施設の概要。" + "前置きの文章。" * 30 + "公共施設の統廃合と複合化で施設総量を削減する。" + "後書き。" * 30
+    spans = [(m, m + len(w)) for w in ("公共施設", "統廃合", "複合化", "削減") for m in _all(text, w)]
+    snippet = str(render_marked(text, spans, limit=80))
+    assert "<mark>統廃合</mark>" in snippet and "<mark>削減</mark>" in snippet and snippet.startswith("…")
+    marked = [False] * 10 + [True] * 3 + [False] * 100
+    assert snippet_start(marked, 20) == 6  # opens limit // 5 = 4 before the first mark
+    assert snippet_start([False] * 50, 20) == 0
+    assert snippet_start([True] + [False] * 60 + [True, True], 20) == 43  # the later, denser pair; clamped to the end
+
+
+def _all(text: str, word: str) -> list[int]:
+    out, k = [], text.find(word)
+    while k >= 0:
+        out.append(k)
+        k = text.find(word, k + 1)
+    return out

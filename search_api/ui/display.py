@@ -43,14 +43,15 @@ def collapse(text: str) -> tuple[str, list[int]]:
 
 
 def render_marked(text: str, spans: list[tuple[int, int]] | list[list[int]], limit: int | None = None) -> Markup:
-    """Escaped display text with `spans` (offsets in `text`) wrapped in <mark>; a window of
-    about `limit` characters around the first highlight when the text is longer."""
+    """Escaped display text with `spans` (offsets in `text`) wrapped in <mark>; when the text is
+    longer than `limit`, the window of that size with the most highlighted characters (a long
+    passage's first match is often a common word in its heading), opening a little before its
+    first highlight."""
     shown, pos = collapse(text)
     marked = [any(s <= p < e for s, e in spans) for p in pos]
     start, end = 0, len(shown)
     if limit and len(shown) > limit:
-        first = next((k for k, m in enumerate(marked) if m), 0)
-        start = max(0, min(first - limit // 5, len(shown) - limit))
+        start = snippet_start(marked, limit)
         end = start + limit
     parts = ["…"] if start > 0 else []
     for m, grp in itertools.groupby(range(start, end), key=lambda k: marked[k]):
@@ -58,6 +59,19 @@ def render_marked(text: str, spans: list[tuple[int, int]] | list[list[int]], lim
         parts.append(f"<mark>{piece}</mark>" if m else piece)
     parts.append("…" if end < len(shown) else "")
     return Markup("".join(parts))
+
+
+def snippet_start(marked: list[bool], limit: int) -> int:
+    """Start of the `limit`-long window holding the most marked characters (the earliest on
+    ties), moved right to open `limit // 5` before its first mark; 0 when nothing is marked."""
+    best, best_count, count = 0, -1, sum(marked[:limit])
+    for start in range(len(marked) - limit + 1):
+        if start:
+            count += marked[start + limit - 1] - marked[start - 1]
+        if count > best_count:
+            best, best_count = start, count
+    first = next((k for k in range(best, best + limit) if marked[k]), best)
+    return max(best, min(first - limit // 5, len(marked) - limit))
 
 
 def plain(text: str) -> str:
