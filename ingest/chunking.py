@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ingest.normalize import MappedText, join_wrapped
 from ingest.records import Chunk, Span
+from reform_search.settings import Settings
 
 _LAYOUT_WORDS = re.compile(
     r"取組項目|推進部署|基本事業|方向性|施策|今後の取組方針|指標|No|[\d\s.,、・()（）\[\]【】〈〉/:：\-\u2460-\u2473\u3251-\u325f]"
@@ -18,11 +19,14 @@ _SOFT_BREAK = re.compile(r"[、,，・;；]")
 MIN_CHUNK_CHARS = 6
 
 
+_DEFAULTS = Settings.model_fields  # the chunk sizes' defaults live in Settings (chunk_*_chars) only
+
+
 @dataclass(frozen=True)
 class ChunkParams:
-    target: int = 700
-    maximum: int = 1200
-    overlap: int = 120
+    target: int = _DEFAULTS["chunk_target_chars"].default
+    maximum: int = _DEFAULTS["chunk_max_chars"].default
+    overlap: int = _DEFAULTS["chunk_overlap_chars"].default
 
 
 @dataclass(frozen=True)
