@@ -183,8 +183,6 @@ def _covered(shown: set, u: dict, qid: str) -> bool:
         if s > reach:
             break
         reach = max(reach, e)
-        if reach >= u["end"]:
-            return True
     return reach >= u["end"]
 
 
