@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from eval.metrics import gains, quote_grade
+from eval.metrics import gains, judged_cities, quote_grade
 from eval.queries import Query
 
 
@@ -14,7 +14,8 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     and recall (a refusal is right on an unanswerable query, wrong on a judged one) and the
     share of answered questions whose first quote comes from a judged passage, the
     share of compare's city groups whose first hit is a judged passage, and the share of the
-    cities a cross-city query expects that compare still shows (city omission must not buy P@1)."""
+    cities a cross-city query expects (those holding a judged passage, eval.metrics.judged_cities)
+    that compare still shows (city omission must not buy P@1)."""
     from index.qa import extractive_answer
     from ingest.normalize import compact
 
@@ -33,10 +34,12 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     ]
     p1: list[float] = []
     expected = kept = 0
+    doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
         groups = searcher.compare(q.query, per_city=3).groups
-        expected += len(q.cities)
-        kept += len(set(q.cities) & {g.city for g in groups})
+        cities = judged_cities(q.cities, q.relevant, doc_city)
+        expected += len(cities)
+        kept += len(set(cities) & {g.city for g in groups})
         for g in groups:
             m = gains([(g.hits[0].document_id, g.hits[0].search_text + "|||" + g.hits[0].text)], q.relevant)
             p1.append(1.0 if m[0] else 0.0)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.metrics import gains
+from eval.metrics import gains, judged_cities
 from eval.queries import DEFAULT_FILES, HERE, load_queries, read_rows
 
 CALIBRATION = HERE / "queries_calibration.jsonl"
@@ -59,15 +59,17 @@ def group_rows(searcher: Any) -> list[dict[str, Any]]:
     from index.answerability import evidence
 
     out = []
+    doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
     for q in load_queries(DEFAULT_FILES, "dev"):
         if q.type != "cross_city" or not q.relevant:
             continue
+        expected = judged_cities(q.cities, q.relevant, doc_city)
         groups = searcher.compare(q.query, per_city=3, min_support=0.0).groups
         for g in groups:
             h = g.hits[0]
             ok = gains([(h.document_id, h.search_text + "|||" + h.text)], q.relevant)[0]
             ev = evidence(searcher, q.query, g.hits, city=g.city)
-            out.append({"id": q.id, "city": g.city, "label": int(bool(ok)), "expected": g.city in q.cities,
+            out.append({"id": q.id, "city": g.city, "label": int(bool(ok)), "expected": g.city in expected,
                         **ev.as_dict()})
     return out
 

@@ -11,7 +11,7 @@ one-nugget-per-rank ideal; nDCG is capped at 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ingest.normalize import compact
@@ -80,6 +80,16 @@ def mrr(matches: list[list[int]], k: int | None = None) -> float:
         if ms:
             return 1.0 / rank
     return 0.0
+
+
+def judged_cities(named: Sequence[str], judgments: Sequence[Judgment], doc_city: Mapping[str, str]) -> list[str]:
+    """The cities a cross-city query can be covered by: those it names that hold a judged passage.
+
+    A query written blind may name a city whose documents say nothing on the topic (pooling over
+    every system found no passage there); no ranking could cover it, so it is not expected. With
+    no names, every city with a judged passage is expected (as for the other municipalities)."""
+    held = {doc_city[j.doc] for j in judgments if j.doc in doc_city}
+    return [c for c in dict.fromkeys(named) if c in held] if named else sorted(held)
 
 
 def city_coverage(hit_cities: Sequence[str], matches: list[list[int]], expected: Sequence[str], k: int = 10) -> float:

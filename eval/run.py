@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.answers import evaluate_answers, format_answers
-from eval.metrics import bootstrap_interval, city_coverage, gains, mrr, ndcg_at_k, recall_at_k, within_budget
+from eval.metrics import (bootstrap_interval, city_coverage, gains, judged_cities, mrr, ndcg_at_k, recall_at_k,
+                          within_budget)
 from eval.queries import DEFAULT_FILES, SPLITS, Query, load_queries
 
 __all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "intervals", "main"]
@@ -28,8 +29,10 @@ BUDGET = 2100
 BUDGET_K = 30
 
 
-def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str]) -> dict[str, float]:
-    """Metrics of one ranked list of (document_id, text)."""
+def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str],
+                  expected: list[str] | None = None) -> dict[str, float]:
+    """Metrics of one ranked list of (document_id, text); `expected`: the cities city_cov counts
+    (default: the query's own list; :func:`per_query` passes :func:`judged_cities`)."""
     m = gains(docs_texts, q.relevant)
     row = {
         "ndcg@10": ndcg_at_k(m, q.relevant, K),
@@ -37,7 +40,7 @@ def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str]
         "mrr": mrr(m, K),
     }
     if q.type == "cross_city":
-        row["city_cov@10"] = city_coverage(cities, m, q.cities, K)
+        row["city_cov@10"] = city_coverage(cities, m, q.cities if expected is None else expected, K)
     return row
 
 
@@ -60,17 +63,20 @@ def per_query(searcher: Any, queries: list[Query], baseline: Any | None = None) 
         for group in (q.type, "all", *(["blind"] if q.blind else [])):
             per[system][group].append(row)
 
+    doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
     for q in (q for q in queries if q.relevant):
+        expected = judged_cities(q.cities, q.relevant, doc_city)
         for mode in MODES:
             hits = searcher.search(q.query, k=K, mode=mode).hits
-            row = score_ranking(q, [(h.document_id, h.search_text + "|||" + h.text) for h in hits], [h.city for h in hits])
+            row = score_ranking(q, [(h.document_id, h.search_text + "|||" + h.text) for h in hits], [h.city for h in hits],
+                                expected)
             deep = searcher.search(q.query, k=BUDGET_K, mode=mode).hits
             row["ndcg@budget"] = budget_ndcg(q, [(h.document_id, h.text) for h in deep])
             add(mode, q, row)
         if baseline is not None:
             for mode, name in BASELINES.items():
                 wins = baseline.search(q.query, mode, K)
-                row = score_ranking(q, [(w.document_id, w.text) for w in wins], [w.city for w in wins])
+                row = score_ranking(q, [(w.document_id, w.text) for w in wins], [w.city for w in wins], expected)
                 row["ndcg@budget"] = budget_ndcg(q, [(w.document_id, w.text) for w in baseline.search(q.query, mode, BUDGET_K)])
                 add(name, q, row)
     return per
@@ -190,7 +196,7 @@ def main(settings: Any, args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
     print(f"corpus {settings.corpus_dir}, index {settings.data_dir}; nDCG@10 by query group, "
-          "city_cov = cross-city coverage of relevant hits in the top 10")
+          "city_cov = share of a cross-city query's cities (those holding a judged passage) with a relevant hit in the top 10")
     for name, r in report.items():
         print(f"\n== {name}: {r['queries']} ==")
         print(format_table(r["retrieval"]))

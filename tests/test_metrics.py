@@ -7,6 +7,7 @@ from eval.metrics import (
     bootstrap_interval,
     city_coverage,
     gains,
+    judged_cities,
     mrr,
     ndcg_at_k,
     quote_grade,
@@ -38,6 +39,14 @@ def test_recall_mrr_and_city_coverage():
     assert mrr([[], [], [0]]) == pytest.approx(1 / 3)
     assert mrr([[], []]) == 0.0
     assert city_coverage(["A", "B", "A"], [[0], [], [1]], ["A", "B"]) == 0.5
+
+
+def test_judged_cities_drops_named_cities_without_a_judged_passage():
+    doc_city = {"a": "A", "b": "B", "c": "C"}
+    js = [Judgment("a", "x", 2), Judgment("b", "y", 1)]
+    assert judged_cities(["C", "B", "A", "B"], js, doc_city) == ["B", "A"]  # C holds nothing judged
+    assert judged_cities([], js, doc_city) == ["A", "B"]  # unnamed: every city with a judged passage
+    assert judged_cities(["C"], [], doc_city) == []
 
 
 def test_quote_grade_needs_an_overlap_with_a_nugget_of_the_same_document():
