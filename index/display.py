@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 # An ASCII-named tag, a markdown table rule line, an entity, or a run of separators.
 _TAG = r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]{0,300})?/?>"
@@ -88,3 +90,63 @@ def display_map(original: str) -> tuple[str, list[int]]:
 def display_text(original: str) -> str:
     """The original passage as it should be read: same words, no markup, one line."""
     return display_map(original)[0]
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A window of a passage's display form: `shown` with `marked` highlight flags and, per
+    character, its index in the original passage (`pos`); `before`/`after`: text was cut there."""
+
+    shown: str
+    pos: list[int]
+    marked: list[bool]
+    before: bool
+    after: bool
+
+    @property
+    def text(self) -> str:
+        """The shown words with 「…」 where the passage goes on."""
+        return ("…" if self.before else "") + self.shown + ("…" if self.after else "")
+
+    @property
+    def start(self) -> int:
+        """[start, end) of the window in the original passage (0, 0 when empty)."""
+        return self.pos[0] if self.pos else 0
+
+    @property
+    def end(self) -> int:
+        return self.pos[-1] + 1 if self.pos else 0
+
+
+_BOUNDARY = frozenset("。．、，） )」』】")
+
+
+def snippet_start(marked: list[bool], limit: int) -> int:
+    """Start of the `limit`-long window holding the most marked characters (the earliest on
+    ties), moved right to open `limit // 5` before its first mark; 0 when nothing is marked."""
+    best, best_count, count = 0, -1, sum(marked[:limit])
+    for start in range(len(marked) - limit + 1):
+        if start:
+            count += marked[start + limit - 1] - marked[start - 1]
+        if count > best_count:
+            best, best_count = start, count
+    first = next((k for k in range(best, best + limit) if marked[k]), best)
+    return max(best, min(first - limit // 5, len(marked) - limit))
+
+
+def excerpt(original: str, spans: Sequence[tuple[int, int]] | Sequence[list[int]], limit: int) -> Excerpt:
+    """The display form of `original`, cut to the `limit` characters holding most of the
+    highlighted `spans` (offsets in `original`) when it is longer: a long passage's first match
+    is often a common word in its heading."""
+    shown, pos = display_map(original)
+    marked = [any(s <= p < e for s, e in spans) for p in pos]
+    if len(shown) <= limit:
+        return Excerpt(shown, pos, marked, False, False)
+    a = snippet_start(marked, limit)
+    if a > 0:  # open just after the clause boundary nearest before the first match, up to limit // 5 back
+        first = next((k for k in range(a, a + limit) if marked[k]), a)
+        a = next((k + 1 for k in range(first - 1, max(0, a - limit // 5) - 1, -1) if shown[k] in _BOUNDARY), a)
+    b = min(a + limit, len(shown))
+    cut = shown[a:b]
+    lead, trail = len(cut) - len(cut.lstrip()), len(cut.rstrip())  # no space next to 「…」
+    return Excerpt(cut[lead:trail], pos[a + lead : a + trail], marked[a + lead : a + trail], a > 0, b < len(shown))

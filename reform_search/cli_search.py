@@ -104,25 +104,26 @@ def _hit_line(n: int, h: Any, width: int = 160) -> str:
         rating = " [" + " ".join(f"{r.year or ''}{':' if r.year else ''}{r.value}" for r in ini.ratings) + "]"
     from ingest.paging import page_label
 
-    snippet = _highlighted(h.text, h.highlights)[:width]
+    snippet = _highlighted(h.text, h.highlights, width)
     where = f"{h.document_id} {page_label(h.page, h.page_end) + ' ' if h.page else ''}L{h.source.line_start}"
     return f"{n:2d}. {h.city} | {h.label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({where}, score {h.score:.4f})"
 
 
-def _highlighted(text: str, spans: list[tuple[int, int]]) -> str:
-    """The passage's display form (no markup, one line) with the matched terms in 【】."""
-    from index.display import display_map
+def _highlighted(text: str, spans: list[tuple[int, int]], width: int = 160) -> str:
+    """The passage's display form (no markup, one line) cut to the `width` characters with the
+    most matches, the matched terms in 【】."""
+    from index.display import excerpt
 
-    shown, pos = display_map(text)
-    inside = [any(s <= p < e for s, e in spans) for p in pos]
-    out = []
+    ex = excerpt(text, spans, width)
+    shown, inside = ex.shown, ex.marked
+    out = ["…"] if ex.before else []
     for i, ch in enumerate(shown):
         if inside[i] and (i == 0 or not inside[i - 1]):
             out.append("【")
         out.append(ch)
         if inside[i] and (i + 1 == len(shown) or not inside[i + 1]):
             out.append("】")
-    return "".join(out)
+    return "".join(out) + ("…" if ex.after else "")
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from index.display import display_text
+from index.display import excerpt
 from index.results import initiative_label
 from search_api.schemas import AnswerResponse, CompareResponse, HitOut, InitiativeOut, SearchResponse
 from search_api.ui.display import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
 
 NOTHING = "該当する記述が見つかりませんでした。"
+# Shown characters of one quoted passage: passages run to ~1,100 characters, and ten of them
+# in full would bury the answer; the link and the `initiative` tool give the whole text.
+QUOTE_CHARS = 300
 
 
 def _ratings(ratings: list[Any]) -> str:
     return " ".join(f"{r.year}年度 {r.value}" if r.year else r.value for r in ratings)
 
 
-def _page(h: Any) -> str:
-    # Hits carry a page number once PDF pages are indexed; older indexes have none.
-    page = getattr(h, "page", None) or getattr(h.source, "page", None)
-    return f"（{page}ページ）" if page else ""
-
-
-def quote(text: str) -> str:
-    """The passage's original wording on one line, without HTML tags, table debris or PDF line breaks."""
-    return display_text(text)
+def _page(page: int | None, page_end: int | None) -> str:
+    if not page:
+        return ""
+    return f"（{page}ページ）" if not page_end or page_end <= page else f"（{page}〜{page_end}ページ）"
 
 
 def _lines(start: int, end: int) -> str:
@@ -42,9 +40,16 @@ def hit_text(n: int, h: HitOut, base: str) -> str:
     out = [head]
     if h.heading_path:
         out.append(f"    見出し: {' > '.join(h.heading_path)}")
-    out.append(f"    引用: 「{quote(h.text)}」")
-    out.append(f"    出典: {src.file} {_lines(src.line_start, src.line_end)}{_page(h)} "
-               f"{base}{source_url(h.document_id, src.char_start, src.char_end)}")
+    ex = excerpt(h.text, h.highlights, QUOTE_CHARS)
+    # Where the quoted window is: lines and (PDF) pages counted inside the passage.
+    before, inside = h.text[: ex.start], h.text[ex.start : ex.end]
+    line = src.line_start + before.count("\n")
+    page = h.page + before.count("\f") if h.page else None
+    label = "引用（抜粋）" if ex.before or ex.after else "引用"
+    out.append(f"    {label}: 「{ex.text}」")
+    out.append(f"    出典: {src.file} {_lines(line, line + inside.rstrip().count(chr(10)))}"
+               f"{_page(page, page + inside.rstrip().count(chr(12)) if page else None)} "
+               f"{base}{source_url(h.document_id, src.char_start + ex.start, src.char_start + ex.end)}")
     if ini:
         out.append(f"    取組ID: {ini.id}")
     return "\n".join(out)

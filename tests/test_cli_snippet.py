@@ -19,3 +19,11 @@ def test_a_span_across_a_pdf_line_wrap_is_one_mark() -> None:
 
 def test_no_spans_is_the_display_text() -> None:
     assert _highlighted("a &amp; b", []) == "a & b"
+
+
+def test_a_long_passage_shows_the_window_with_the_most_matches() -> None:
+    text = "窓口の案内。" + "あ" * 100 + "電子申請と電子決裁で窓口の手続を減らす。" + "い" * 100
+    spans = [(m, m + 2) for m in range(len(text)) if text.startswith(("電子", "窓口"), m)]
+    shown = _highlighted(text, spans, width=30)
+    assert shown.startswith("…") and shown.endswith("…")
+    assert "【電子】申請と【電子】決裁で【窓口】" in shown and len(shown.replace("【", "").replace("】", "")) <= 32

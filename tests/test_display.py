@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.answer import split_sentences
-from index.display import display_map, display_text
+from index.display import display_map, display_text, excerpt
 
 AKISHIMA_LIKE = (
     "\t<ul style=\"list-style-type: none\"> 自治会補助金制度の実施 自治会長研修会の実施 \t\t"
@@ -56,3 +56,29 @@ def test_answer_sentences_quote_the_display_form_at_original_offsets():
         assert s.quote == display_text(original)
         assert "<ul" not in s.quote and "style=" not in s.quote
     assert any("<ul" in doc[s.start - offset : s.end - offset] for s in sents)
+
+
+def test_excerpt_keeps_a_short_passage_whole():
+    ex = excerpt("電子決裁の\n活用", [(0, 4)], 50)
+    assert (ex.text, ex.start, ex.end, ex.before, ex.after) == ("電子決裁の活用", 0, 8, False, False)
+    assert ex.marked == [True] * 4 + [False] * 3
+
+
+def test_excerpt_cuts_a_long_passage_at_its_densest_matches_with_exact_offsets():
+    head = "RPA導入の方針。" + "あ" * 80
+    tail = "庁内でRPAを活用しRPAで定型業務を自動化した。" + "い" * 80
+    original = head + "\n" + tail
+    spans = [(m, m + 3) for m in range(len(original)) if original.startswith("RPA", m)]
+    ex = excerpt(original, spans, 40)
+    assert ex.before and ex.after and ex.text == "…" + ex.shown + "…"
+    assert "RPAを活用しRPAで" in ex.shown and len(ex.shown) <= 40  # the window with two matches, not the first one
+    assert display_text(original[ex.start : ex.end]) == ex.shown  # offsets point at what is quoted
+    assert sum(ex.marked) == 6
+
+
+def test_excerpt_drops_markup_and_spaces_at_the_cut():
+    original = "<ul><li>" + "う" * 30 + "</li><li>" + "窓口 のオンライン化" + "え" * 30 + "</li></ul>"
+    s = original.index("窓口")
+    ex = excerpt(original, [(s, s + 2)], 20)
+    assert "<" not in ex.text and not ex.shown.startswith(" ") and not ex.shown.endswith(" ")
+    assert ex.shown.count("窓口") == 1 and ex.before and ex.after

@@ -8,6 +8,7 @@ cases); the tests below check it for both transports.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -29,10 +30,12 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from tests.support.server import free_port
+from index.display import display_text
 from index.snapshots import SnapshotStore
 from reform_search.errors import IndexError_
 from search_api.app import create_app
 from search_api.mcp import SearcherLoader, transport_security
+from search_api.mcp_text import QUOTE_CHARS
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,9 +189,17 @@ def test_search_finds_rpa_in_three_cities(transcript: dict[str, Any]):
     top = out["results"][0]
     text = _text(transcript["search"])
     assert top["city"] in text and top["document_title"] in text
-    assert f"{top['source']['file']} {top['source']['line_start']}" in text
-    assert f"/source/{top['document_id']}?start={top['source']['char_start']}" in text
-    assert "http://" in text and "引用: 「" in text
+    assert "http://" in text and ("引用: 「" in text or "引用（抜粋）: 「" in text)
+    # every quote is the display form of exactly what its link points at, at most QUOTE_CHARS long
+    first = text.split("\n\n[2]")[0]
+    quoted = re.search(r"引用(?:（抜粋）)?: 「(.*)」\n", first).group(1)
+    start, end = map(int, re.search(rf"/source/{top['document_id']}\?start=(\d+)&end=(\d+)", first).groups())
+    src = top["source"]
+    assert src["char_start"] <= start < end <= src["char_end"]
+    window = top["text"][start - src["char_start"] : end - src["char_start"]]
+    assert quoted.strip("…") == display_text(window) and len(quoted.strip("…")) <= QUOTE_CHARS
+    line = src["line_start"] + top["text"][: start - src["char_start"]].count("\n")
+    assert re.search(rf"{re.escape(src['file'])} {line}(〜\d+)?行目", first)
 
 
 def test_compare_finds_paperless_in_three_cities(transcript: dict[str, Any]):

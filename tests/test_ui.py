@@ -238,7 +238,7 @@ def test_failures_in_a_page_or_its_parameters_give_the_error_page_of_its_tab(cli
 
 
 def test_snippet_shows_the_passage_part_densest_in_matches():
-    from search_api.ui.display import snippet_start
+    from index.display import snippet_start
 
     # a heading mentions one query word; the body sentence mentions three
     text = "公共施設の概要。" + "前置きの文章。" * 30 + "公共施設の統廃合と複合化で施設総量を削減する。" + "後書き。" * 30

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from index.display import snippet_start
+
 KIND_LABELS = {"progress_report": "進捗状況", "department_policy": "部局方針", "evaluation_report": "評価報告書",
                "reform_plan": "改革計画・大綱", "other": "その他"}
 EXTRA_LABELS = {"overview": "概要", "purpose": "目的", "plan": "計画", "items": "取組内容", "result": "実績",
@@ -59,19 +61,6 @@ def render_marked(text: str, spans: list[tuple[int, int]] | list[list[int]], lim
         parts.append(f"<mark>{piece}</mark>" if m else piece)
     parts.append("…" if end < len(shown) else "")
     return Markup("".join(parts))
-
-
-def snippet_start(marked: list[bool], limit: int) -> int:
-    """Start of the `limit`-long window holding the most marked characters (the earliest on
-    ties), moved right to open `limit // 5` before its first mark; 0 when nothing is marked."""
-    best, best_count, count = 0, -1, sum(marked[:limit])
-    for start in range(len(marked) - limit + 1):
-        if start:
-            count += marked[start + limit - 1] - marked[start - 1]
-        if count > best_count:
-            best, best_count = start, count
-    first = next((k for k in range(best, best + limit) if marked[k]), best)
-    return max(best, min(first - limit // 5, len(marked) - limit))
 
 
 def plain(text: str) -> str:
