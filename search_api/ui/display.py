@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from index.display import snippet_start
+from index.display import excerpt
 
 KIND_LABELS = {"progress_report": "進捗状況", "department_policy": "部局方針", "evaluation_report": "評価報告書",
                "reform_plan": "改革計画・大綱", "other": "その他"}
@@ -45,21 +45,15 @@ def collapse(text: str) -> tuple[str, list[int]]:
 
 
 def render_marked(text: str, spans: list[tuple[int, int]] | list[list[int]], limit: int | None = None) -> Markup:
-    """Escaped display text with `spans` (offsets in `text`) wrapped in <mark>; when the text is
-    longer than `limit`, the window of that size with the most highlighted characters (a long
-    passage's first match is often a common word in its heading), opening a little before its
-    first highlight."""
-    shown, pos = collapse(text)
-    marked = [any(s <= p < e for s, e in spans) for p in pos]
-    start, end = 0, len(shown)
-    if limit and len(shown) > limit:
-        start = snippet_start(marked, limit)
-        end = start + limit
-    parts = ["…"] if start > 0 else []
-    for m, grp in itertools.groupby(range(start, end), key=lambda k: marked[k]):
-        piece = str(escape("".join(shown[k] for k in grp)))
+    """Escaped display text (index.display: no markup debris) with `spans` (offsets in `text`)
+    wrapped in <mark>; when the text is longer than `limit`, the excerpt of that size with the
+    most highlighted characters (index.display.excerpt, as MCP and CLI quote it)."""
+    ex = excerpt(text, spans, limit or len(text) + 1)
+    parts = ["…"] if ex.before else []
+    for m, grp in itertools.groupby(range(len(ex.shown)), key=lambda k: ex.marked[k]):
+        piece = str(escape("".join(ex.shown[k] for k in grp)))
         parts.append(f"<mark>{piece}</mark>" if m else piece)
-    parts.append("…" if end < len(shown) else "")
+    parts.append("…" if ex.after else "")
     return Markup("".join(parts))
 
 
