@@ -95,27 +95,34 @@ def display_text(original: str) -> str:
 @dataclass(frozen=True)
 class Excerpt:
     """A window of a passage's display form: `shown` with `marked` highlight flags and, per
-    character, its index in the original passage (`pos`); `before`/`after`: text was cut there."""
+    character, its index in the original passage (`pos`); `before`/`after`: text was cut there;
+    [start, end): the window in the original passage (an entity at its end included)."""
 
     shown: str
     pos: list[int]
     marked: list[bool]
     before: bool
     after: bool
+    start: int
+    end: int
 
     @property
     def text(self) -> str:
         """The shown words with 「…」 where the passage goes on."""
         return ("…" if self.before else "") + self.shown + ("…" if self.after else "")
 
-    @property
-    def start(self) -> int:
-        """[start, end) of the window in the original passage (0, 0 when empty)."""
-        return self.pos[0] if self.pos else 0
 
-    @property
-    def end(self) -> int:
-        return self.pos[-1] + 1 if self.pos else 0
+def locate(original: str, start: int, end: int, line: int, page: int | None) -> tuple[int, int, int | None, int | None]:
+    """First and last line, first and last page of original[start:end]. `line`: the line where
+    `original` starts; `page`: the page of its first non-blank character (ingest.paging), None
+    when the document has no pages."""
+    inside = original[start:end].rstrip()
+    first = line + original.count("\n", 0, start)
+    if page is None:
+        return first, first + inside.count("\n"), None, None
+    lead = len(original) - len(original.lstrip())  # a page break before the first word is not a page
+    p = page + original.count("\f", lead, max(lead, start))
+    return first, first + inside.count("\n"), p, p + original[max(lead, start):end].rstrip().count("\f")
 
 
 _BOUNDARY = frozenset("。．、，） )」』】")
@@ -124,6 +131,8 @@ _BOUNDARY = frozenset("。．、，） )」』】")
 def snippet_start(marked: list[bool], limit: int) -> int:
     """Start of the `limit`-long window holding the most marked characters (the earliest on
     ties), moved right to open `limit // 5` before its first mark; 0 when nothing is marked."""
+    if len(marked) <= limit:
+        return 0
     best, best_count, count = 0, -1, sum(marked[:limit])
     for start in range(len(marked) - limit + 1):
         if start:
@@ -140,13 +149,23 @@ def excerpt(original: str, spans: Sequence[tuple[int, int]] | Sequence[list[int]
     is often a common word in its heading."""
     shown, pos = display_map(original)
     marked = [any(s <= p < e for s, e in spans) for p in pos]
-    if len(shown) <= limit:
-        return Excerpt(shown, pos, marked, False, False)
-    a = snippet_start(marked, limit)
-    if a > 0:  # open just after the clause boundary nearest before the first match, up to limit // 5 back
-        first = next((k for k in range(a, a + limit) if marked[k]), a)
-        a = next((k + 1 for k in range(first - 1, max(0, a - limit // 5) - 1, -1) if shown[k] in _BOUNDARY), a)
-    b = min(a + limit, len(shown))
+    a, b = 0, len(shown)
+    if len(shown) > limit:
+        a = snippet_start(marked, limit)
+        if a > 0:  # open just after the clause boundary nearest before the first match, up to limit // 5 back
+            first = next((k for k in range(a, a + limit) if marked[k]), a)
+            a = next((k + 1 for k in range(first - 1, max(0, a - limit // 5) - 1, -1) if shown[k] in _BOUNDARY), a)
+        b = min(a + limit, len(shown))
+        if b < len(shown) and marked[b] and marked[b - 1]:  # do not end inside a highlight
+            end = b
+            while end > a and marked[end - 1]:
+                end -= 1
+            b = end if end > a else b
     cut = shown[a:b]
     lead, trail = len(cut) - len(cut.lstrip()), len(cut.rstrip())  # no space next to 「…」
-    return Excerpt(cut[lead:trail], pos[a + lead : a + trail], marked[a + lead : a + trail], a > 0, b < len(shown))
+    kept = pos[a + lead : a + trail]
+    if not kept:
+        return Excerpt("", [], [], False, False, 0, 0)
+    entity = _ENTITY.match(original, kept[-1])
+    return Excerpt(cut[lead:trail], kept, marked[a + lead : a + trail], a > 0, b < len(shown), kept[0],
+                   entity.end() if entity else kept[-1] + 1)

@@ -104,8 +104,12 @@ def _hit_line(n: int, h: Any, width: int = 160) -> str:
         rating = " [" + " ".join(f"{r.year or ''}{':' if r.year else ''}{r.value}" for r in ini.ratings) + "]"
     from ingest.paging import page_label
 
+    from index.display import excerpt, locate
+
     snippet = _highlighted(h.text, h.highlights, width)
-    where = f"{h.document_id} {page_label(h.page, h.page_end) + ' ' if h.page else ''}L{h.source.line_start}"
+    ex = excerpt(h.text, h.highlights, width)  # where the shown window is, not the whole passage
+    line, _end, page, page_end = locate(h.text, ex.start, ex.end, h.source.line_start, h.page)
+    where = f"{h.document_id} {page_label(page, page_end) + ' ' if page else ''}L{line}"
     return f"{n:2d}. {h.city} | {h.label}{rating}\n    {' > '.join(h.heading_path)}\n    {snippet}\n    ({where}, score {h.score:.4f})"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from index.display import excerpt
+from index.display import excerpt, locate
 from index.results import initiative_label
 from search_api.schemas import AnswerResponse, CompareResponse, HitOut, InitiativeOut, SearchResponse
 from search_api.ui.display import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
@@ -41,15 +41,14 @@ def hit_text(n: int, h: HitOut, base: str) -> str:
     if h.heading_path:
         out.append(f"    見出し: {' > '.join(h.heading_path)}")
     ex = excerpt(h.text, h.highlights, QUOTE_CHARS)
-    # Where the quoted window is: lines and (PDF) pages counted inside the passage.
-    before, inside = h.text[: ex.start], h.text[ex.start : ex.end]
-    line = src.line_start + before.count("\n")
-    page = h.page + before.count("\f") if h.page else None
-    label = "引用（抜粋）" if ex.before or ex.after else "引用"
-    out.append(f"    {label}: 「{ex.text}」")
-    out.append(f"    出典: {src.file} {_lines(line, line + inside.rstrip().count(chr(10)))}"
-               f"{_page(page, page + inside.rstrip().count(chr(12)) if page else None)} "
-               f"{base}{source_url(h.document_id, src.char_start + ex.start, src.char_start + ex.end)}")
+    if ex.shown:
+        line, line_end, page, page_end = locate(h.text, ex.start, ex.end, src.line_start, h.page)
+        out.append(f"    {'引用（抜粋）' if ex.before or ex.after else '引用'}: 「{ex.text}」")
+        out.append(f"    出典: {src.file} {_lines(line, line_end)}{_page(page, page_end)} "
+                   f"{base}{source_url(h.document_id, src.char_start + ex.start, src.char_start + ex.end)}")
+    else:
+        out.append(f"    出典: {src.file} {_lines(src.line_start, src.line_end)}{_page(h.page, h.page_end)} "
+                   f"{base}{source_url(h.document_id, src.char_start, src.char_end)}")
     if ini:
         out.append(f"    取組ID: {ini.id}")
     return "\n".join(out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.answer import split_sentences
-from index.display import display_map, display_text, excerpt
+from index.display import display_map, display_text, excerpt, locate, snippet_start
 
 AKISHIMA_LIKE = (
     "\t<ul style=\"list-style-type: none\"> 自治会補助金制度の実施 自治会長研修会の実施 \t\t"
@@ -76,9 +76,34 @@ def test_excerpt_cuts_a_long_passage_at_its_densest_matches_with_exact_offsets()
     assert sum(ex.marked) == 6
 
 
-def test_excerpt_drops_markup_and_spaces_at_the_cut():
-    original = "<ul><li>" + "う" * 30 + "</li><li>" + "窓口 のオンライン化" + "え" * 30 + "</li></ul>"
+def test_excerpt_drops_markup_at_the_cut_and_never_ends_inside_a_highlight():
+    original = "<ul><li>" + "う" * 30 + "</li><li>" + "窓口のオンライン化" + "え" * 30 + "</li></ul>"
     s = original.index("窓口")
     ex = excerpt(original, [(s, s + 2)], 20)
-    assert "<" not in ex.text and not ex.shown.startswith(" ") and not ex.shown.endswith(" ")
-    assert ex.shown.count("窓口") == 1 and ex.before and ex.after
+    assert "<" not in ex.text and ex.shown.count("窓口") == 1 and ex.before and ex.after
+    # the densest window would end in the middle of the last 「行政改革」: the cut goes before it
+    text = "行政改革。" + "あ" * 10 + "行政改革" + "い" * 40
+    spans = [(m, m + 4) for m in (0, 15)]
+    ex = excerpt(text, spans, 17)
+    assert not ex.marked[-1] and "行政改" not in ex.shown.replace("行政改革", "")
+
+
+def test_excerpt_ends_after_an_entity_and_an_empty_passage_is_empty():
+    ex = excerpt("RPA &amp; AI", [(0, 3)], 50)
+    assert ex.shown == "RPA & AI" and ex.end == len("RPA &amp; AI")
+    ex = excerpt("x &amp;", [], 50)
+    assert ex.shown == "x &" and ex.end == len("x &amp;")
+    assert excerpt(" \n ", [], 10) == excerpt("", [], 10)
+    assert excerpt("", [], 10).shown == "" and (excerpt("", [], 10).start, excerpt("", [], 10).end) == (0, 0)
+
+
+def test_snippet_start_of_a_short_passage_is_zero():
+    assert snippet_start([False] * 5, 20) == 0 and snippet_start([True] * 20, 20) == 0
+
+
+def test_locate_counts_lines_and_pages_inside_the_passage():
+    original = "\f取組A\n実績\f取組B\n効果\n"  # starts with a page break: its first word is on `page`
+    b = original.index("取組B")
+    assert locate(original, b, len(original), 10, 3) == (11, 12, 4, 4)
+    assert locate(original, 0, b + 2, 10, 3) == (10, 11, 3, 4)
+    assert locate(original, b, b + 3, 10, None) == (11, 11, None, None)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from index.display import excerpt
 from index.qa import extractive_answer
 from index.searcher import Hit, Searcher
 from ingest.paging import page_label
@@ -122,6 +123,27 @@ def test_answer_cites_the_page_of_the_quote(paged: Searcher):
     assert all(h.page is not None for h in a.citations if h.document_id in PAGES)
 
 
+def test_mcp_text_names_the_page_and_lines_of_the_quoted_excerpt(paged: Searcher):
+    from search_api.mcp_text import QUOTE_CHARS, hit_text
+    from search_api.service import hit_out
+
+    seen = 0
+    for query in ("単純業務の効率化とＡＩ・ＲＰＡ", "ガバメントクラウド 電子決裁", "ＲＰＡ 削減 時間"):
+        for h in paged.search(query, k=5).hits:
+            if h.document_id not in PAGES:
+                continue
+            ex = excerpt(h.text, h.highlights, QUOTE_CHARS)
+            a, b = h.source.char_start + ex.start, h.source.char_start + ex.end
+            first, last = page_range(h.document_id, a, b)
+            where = f"（{first}ページ）" if first == last else f"（{first}〜{last}ページ）"
+            text = hit_text(1, hit_out(h), "")
+            assert where in text and f"?start={a}&end={b}#cited" in text, text
+            doc = paged.meta.texts[h.document_id]
+            assert f" {doc.count(chr(10), 0, a) + 1}" in text.split("出典: ")[1].split("行目")[0]
+            seen += 1
+    assert seen >= 3
+
+
 def test_api_json_has_pages(client: TestClient, lenient: TestClient, paged: Searcher):
     body = client.post("/search", json={"query": "ガバメントクラウド", "k": 5, "mode": "lexical"}).json()
     top, hit = body["results"][0], _top(paged, "ガバメントクラウド")
@@ -192,9 +214,12 @@ def test_cli_prints_pages(paged: Searcher, monkeypatch: pytest.MonkeyPatch, caps
     monkeypatch.setenv("REFORM_SEARCH_ANSWER_MIN_CONFIDENCE", "0")
     get_settings.cache_clear()
     try:
-        hit = _top(paged, "ガバメントクラウド")
+        hit = paged.search("ガバメントクラウド", k=1, mode="lexical").hits[0]
+        ex = excerpt(hit.text, hit.highlights, 160)  # the CLI shows (and locates) this window
+        pages = page_range(hit.document_id, hit.source.char_start + ex.start, hit.source.char_start + ex.end)
+        line = hit.source.line_start + hit.text[: ex.start].count("\n")
         assert main(["search", "ガバメントクラウド", "--k", "1", "--mode", "lexical"]) == 0
-        assert f"({DOC} {page_label(hit.page, hit.page_end)} L{hit.source.line_start}," in capsys.readouterr().out
+        assert f"({hit.document_id} {page_label(*pages)} L{line}," in capsys.readouterr().out
         assert main(["ask", QUESTION]) == 0
         assert "」p.3: " in capsys.readouterr().out
         assert main(["search", "ICT 効率化", "--k", "3", "--city", "小平市"]) == 0
