@@ -8,9 +8,12 @@ already has, combined by :func:`answerability` into one score in [0, 1]:
 * **phrases** — share of the question's compound parts (touching content-word pairs such as
   公営+競技, 宿泊+税) that occur together in at least one chunk;
 * **agreement** — overlap of the lexical and the dense top-k (absent topics scatter);
-* **cosine_z** — the best dense cosine as a z-score against the best cosines the same corpus
-  gives a fixed set of generic municipal probe questions (:data:`PROBES`), so the scale is
-  the corpus's own.
+* **cosine_z** — the best *sentence* cosine of the top passages (index/sentences.py; the
+  passages' own cosine when the index has no sentence vectors) as a z-score against what the
+  same corpus gives a fixed set of generic municipal probe questions (:data:`PROBES`), so the
+  scale is the corpus's own. A sentence, unlike a whole passage of up to ~1,100 characters,
+  must itself be about the question: an absent topic's best passage often matches on its
+  administrative words only.
 
 The weights and the threshold are settings (``answer_*``), calibrated on dev queries by
 ``python -m eval.calibrate`` (see there). The same score, computed on one city's passages,
@@ -51,8 +54,8 @@ class Evidence:
     coverage: float  # 0..1
     phrases: float  # 0..1 (1.0 when the question has no touching content-word pair)
     agreement: float  # 0..1
-    cosine: float  # best dense cosine among the top hits
-    cosine_z: float  # (cosine - probe mean) / probe std
+    cosine: float  # best dense cosine among the top hits (passage vectors)
+    cosine_z: float  # (best sentence cosine among the top hits - probe mean) / probe std
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in asdict(self).items()}
@@ -137,7 +140,7 @@ class CorpusStats:
         self._indices = searcher.bm25.scores["indices"]
         self._vocab: Mapping[str, int] = searcher.bm25.vocab_dict
         self._city = np.asarray([c.city for c in searcher.meta.chunks], dtype=object)
-        tops = [best_cosine(searcher, searcher.encode_query(p)) for p in PROBES]
+        tops = [best_sentence(searcher, searcher.search(p, k=TOP).hits, searcher.encode_query(p)) for p in PROBES]
         self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
 
     def rows(self, token: str, city: str | None = None) -> np.ndarray:
@@ -166,9 +169,19 @@ def corpus_stats(searcher: Any) -> CorpusStats:
     return stats
 
 
-def best_cosine(searcher: Any, qvec: np.ndarray) -> float:
-    scores, _ids = searcher.dense.search(qvec.reshape(1, -1).astype(np.float32), 1)
-    return float(scores[0][0])
+TOP = 5  # passages whose cosines the features read (an answer quotes from the first five)
+
+
+def best_sentence(searcher: Any, hits: Sequence[Any], qvec: np.ndarray) -> float:
+    """Best sentence cosine of the first :data:`TOP` hits; their own cosine without sentence vectors."""
+    hits = hits[:TOP]
+    if not hits:
+        return 0.0
+    if searcher.sentences is not None:
+        best = searcher.sentences.best([h.row for h in hits], qvec)
+        if (best > -1).any():
+            return float(best.max())
+    return max(searcher.dense_score(h.row, qvec) for h in hits)
 
 
 def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -204,5 +217,6 @@ def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = N
         f = Filters((city,), f.kind, f.fiscal_year, f.rating)
     lex = [unit_of(h) for h in searcher.search(question, k=k, mode="lexical", filters=f).hits]
     den = [unit_of(h) for h in searcher.search(question, k=k, mode="dense", filters=f).hits]
-    cos = max((h.dense_score or 0.0 for h in hits[:5]), default=0.0)
-    return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(cos, stats.probe_mean, stats.probe_std))
+    cos = max((h.dense_score or 0.0 for h in hits[:TOP]), default=0.0)
+    sentence = best_sentence(searcher, hits, searcher.encode_query(question))
+    return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(sentence, stats.probe_mean, stats.probe_std))

@@ -129,18 +129,21 @@ class Settings(BaseSettings):
         default=0.80, ge=-1, le=1, description="Cosine below which /answer says nothing was found, whatever the other evidence"
     )
     # Answerability (index/answerability.py): a logistic model over cheap evidence features,
-    # calibrated on dev queries with `python -m eval.calibrate`.
-    answer_bias: float = Field(default=-1.433, ge=-100, le=100, description="Answerability model: intercept")
-    answer_w_coverage: float = Field(default=0.427, ge=-100, le=100, description="weight of the query-word coverage")
-    answer_w_phrases: float = Field(default=2.623, ge=-100, le=100, description="weight of the word-pair coverage")
-    answer_w_agreement: float = Field(default=2.419, ge=-100, le=100, description="weight of lexical/dense top-10 agreement")
-    answer_w_cosine_z: float = Field(default=1.593, ge=-100, le=100, description="weight of the top cosine's corpus z-score")
+    # calibrated on dev queries with `python -m eval.calibrate` (700-character chunks, sentence cosine).
+    answer_bias: float = Field(default=0.640, ge=-100, le=100, description="Answerability model: intercept")
+    answer_w_coverage: float = Field(default=-1.484, ge=-100, le=100, description="weight of the query-word coverage")
+    answer_w_phrases: float = Field(default=2.639, ge=-100, le=100, description="weight of the word-pair coverage")
+    answer_w_agreement: float = Field(default=1.018, ge=-100, le=100, description="weight of lexical/dense top-10 agreement")
+    answer_w_cosine_z: float = Field(
+        default=1.853, ge=-100, le=100, description="weight of the top passages' best sentence cosine, as a corpus z-score"
+    )
     answer_min_support: float = Field(
-        default=0.142, ge=0, le=1, description="Answerability below which /answer says nothing was found"
+        default=0.275, ge=0, le=1, description="Answerability below which /answer says nothing was found"
     )
     compare_min_support: float = Field(
         default=0.0, ge=0, le=1,
-        description="Answerability of a city's passages below which /compare leaves it out (0 = off: no gain on dev)",
+        description="Answerability of a city's passages below which /compare leaves it out (0 = off). Off: dev calibrates "
+        "0.332, but short queries such as ペーパーレス化 then lose cities with relevant passages (狛江市 5レスの推進)",
     )
     ann_threshold: int = Field(
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"

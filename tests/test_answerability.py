@@ -82,8 +82,9 @@ def test_weights_and_thresholds_are_settings_and_bad_values_are_refused():
 def test_absent_topic_is_refused_and_a_present_one_answered(searcher):
     from index.qa import NO_ANSWER, extractive_answer
 
-    absent = extractive_answer(searcher, "競輪や競艇など公営競技の収益金の一般会計への繰出額")
-    assert not absent.answerable and absent.answer == NO_ANSWER and not absent.citations
+    for question in ("離島航路の維持", "クマやイノシシなど有害鳥獣の対策"):  # topics no fixture document touches
+        absent = extractive_answer(searcher, question)
+        assert not absent.answerable and absent.answer == NO_ANSWER and not absent.citations, question
     present = extractive_answer(searcher, "狛江市はRPAでどれくらいの時間を削減したか")
     assert present.answerable and present.lines and present.citations
     assert present.confidence > absent.confidence
@@ -91,7 +92,7 @@ def test_absent_topic_is_refused_and_a_present_one_answered(searcher):
 
 
 def test_compare_leaves_out_cities_without_support(searcher):
-    threshold = 0.5  # the default is 0 (off); the mechanism is tested at a set threshold
+    threshold = 0.5  # the mechanism at a set threshold (the calibrated default is lower)
     present = searcher.compare("RPAの導入", per_city=2, min_support=threshold).groups
     absent = searcher.compare("競輪や競艇など公営競技の収益金", per_city=2, min_support=threshold).groups
     assert present and len(absent) < len(present)
