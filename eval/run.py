@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,9 @@ def per_query(searcher: Any, queries: list[Query], baseline: Any | None = None) 
             per[system][group].append(row)
 
     doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
+    missing = sorted({j.doc for q in queries for j in q.relevant} - doc_city.keys())
+    if missing:  # judged passages no ranking can return: every number would be silently low
+        warnings.warn(f"judged documents missing from the index: {', '.join(missing)}", stacklevel=2)
     for q in (q for q in queries if q.relevant):
         expected = judged_cities(q.cities, q.relevant, doc_city)
         for mode in MODES:

@@ -100,3 +100,21 @@ def test_within_budget_cuts_the_reading_at_the_budget():
     j = [Judgment("e", "cccc", 2)]
     assert ndcg_at_k(gains(within_budget(hits, 800), j), j, 3) == 0.0
     assert ndcg_at_k(gains(within_budget(hits, 805), j), j, 3) > 0.0
+
+
+def test_per_query_warns_when_judged_documents_are_not_indexed():
+    from types import SimpleNamespace
+
+    from eval.queries import Query
+    from eval.run import per_query
+
+    class NoHits:
+        meta = SimpleNamespace(documents={"a": {"city": "A"}})
+
+        def search(self, query, k, mode):
+            return SimpleNamespace(hits=[])
+
+    q = Query("x", "RPA", "cross_city", [Judgment("a", "RPA", 2), Judgment("gone", "RPA", 2)], cities=["A", "B"])
+    with pytest.warns(UserWarning, match="gone"):
+        rows = per_query(NoHits(), [q])
+    assert rows["hybrid"]["cross_city"][0]["city_cov@10"] == 0.0  # A expected (judged), nothing retrieved
