@@ -13,7 +13,9 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     """Factoid accuracy (short expected answer inside an answerable reply), refusal precision
     and recall (a refusal is right on an unanswerable query, wrong on a judged one) and the
     share of answered questions whose first quote comes from a judged passage, the
-    share of compare's city groups whose first hit is a judged passage, and the share of the
+    share of compare's city groups whose first hit is a judged passage (also over the groups of
+    cities holding a judged passage only: where compare's cells were not pooled, a group of another
+    city is unjudged rather than wrong), and the share of the
     cities a cross-city query expects (those holding a judged passage, eval.metrics.judged_cities)
     that compare still shows (city omission must not buy P@1)."""
     from index.qa import extractive_answer
@@ -33,6 +35,7 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
         for q in answerable if (a := answers[q.id]).lines
     ]
     p1: list[float] = []
+    p1_judged: list[float] = []  # groups of cities that hold a judged passage
     expected = kept = 0
     doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
@@ -43,6 +46,8 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
         for g in groups:
             m = gains([(g.hits[0].document_id, g.hits[0].search_text + "|||" + g.hits[0].text)], q.relevant)
             p1.append(1.0 if m[0] else 0.0)
+            if g.city in cities:
+                p1_judged.append(p1[-1])
     refusals = refused + wrongly_refused
     return {
         "factoid_accuracy": correct / len(factoid) if factoid else 0.0,
@@ -56,6 +61,8 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
         "first_quote_n": float(len(first_quote)),
         "compare_city_p@1": statistics.fmean(p1) if p1 else 0.0,
         "compare_groups": float(len(p1)),
+        "compare_city_p@1_judged": statistics.fmean(p1_judged) if p1_judged else 0.0,
+        "compare_groups_judged": float(len(p1_judged)),
         "compare_cities_kept": kept / expected if expected else 0.0,
     }
 
@@ -67,5 +74,7 @@ def format_answers(r: dict[str, float]) -> str:
         f"precision {r['refusal_precision']:.3f}, answerable refused {r['answerable_refused']:.3f} "
         f"(n={int(r['answerable_n'])}); first quote from a judged passage {r['first_quote_relevant']:.3f} "
         f"(n={int(r['first_quote_n'])}); compare per-city P@1 {r['compare_city_p@1']:.3f} "
-        f"({int(r['compare_groups'])} city groups, {r['compare_cities_kept']:.3f} of expected cities kept)"
+        f"({int(r['compare_groups'])} city groups, {r['compare_cities_kept']:.3f} of expected cities kept; "
+        f"{r['compare_city_p@1_judged']:.3f} over the {int(r['compare_groups_judged'])} groups of cities holding a "
+        f"judged passage)"
     )

@@ -74,6 +74,7 @@ ANSWER_PINS: dict[str, dict[str, float]] = {
         'refusal_precision': 0.667,
         'answerable_refused': 0.053,
         'compare_city_p@1': 0.833,
+        'compare_city_p@1_judged': 0.896,
         'first_quote_relevant': 0.634,
     },
     "general": {
@@ -82,6 +83,7 @@ ANSWER_PINS: dict[str, dict[str, float]] = {
         'refusal_precision': 0.667,
         'answerable_refused': 0.04,
         'compare_city_p@1': 0.875,
+        'compare_city_p@1_judged': 0.94,
         'first_quote_relevant': 0.625,
     },
 }
