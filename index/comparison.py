@@ -94,7 +94,7 @@ class ComparisonMixin:
         vec = np.mean([self.dense.reconstruct(r) for r in rows], axis=0)
         vec = (vec / (np.linalg.norm(vec) or 1.0)).astype(np.float32)
         mask = self.filters.chunk_city != ini.city
-        terms = self.query_terms(ini.title)
+        terms = self.highlight_terms(ini.title)
         hits: list[Hit] = []
         seen: set[str] = set()
         for row, score in self._dense(vec, k * 20, mask):

@@ -132,7 +132,7 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         return f"{c.title}\n{c.text}" if c.title and c.title not in c.text else c.text
 
     def _hits(self, q: str, ranking: "_Ranking", rows: list[tuple[int, float]]) -> list[Hit]:
-        terms = self.query_terms(q)
+        terms = self.highlight_terms(q)
         out = []
         for row, score in rows:
             dense_score = ranking.den.get(row)

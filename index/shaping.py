@@ -16,7 +16,7 @@ class ShapingMixin:
     tokenizer: Any
 
     def query_terms(self, query: str) -> list[str]:
-        """Folded content words of the query, for highlighting (single kana dropped)."""
+        """Folded content words of the query, for picking answer sentences (single kana dropped)."""
         terms = []
         folded = fold(query)
         for _s, _e, _tok in self.tokenizer.spans(folded):
@@ -24,6 +24,11 @@ class ShapingMixin:
             if len(surface) >= 2 or (surface and ord(surface[0]) >= 0x4E00):
                 terms.append(surface)
         return sorted(set(terms), key=lambda t: (-len(t), t))
+
+    def highlight_terms(self, query: str) -> list[str]:
+        """What hits highlight of the query (:func:`terms_of`: compounds whole, no stray 化)."""
+        folded = fold(query)
+        return terms_of(folded, [(s, e) for s, e, _t in self.tokenizer.spans(folded)])
 
     def initiative_summary(self, initiative_id: str | None) -> InitiativeRef | None:
         """What hits show of an initiative; None for no (or an unknown) id."""
@@ -66,3 +71,29 @@ class ShapingMixin:
 
     # ---- comparison ----------------------------------------------------------------------
 
+
+
+def _wordy(ch: str) -> bool:
+    """A character that builds compounds: kanji, katakana (and ー), Latin letters, digits."""
+    return ch.isalnum() and not ("\u3040" <= ch <= "\u309f") or ch == "ー"
+
+
+def terms_of(folded: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Highlight terms of a folded query from its token spans, longest first: words of two or more
+    characters; a run of touching tokens (a compound such as 自動+化, 市+税) as a whole; a single
+    kanji only when it stands alone (化 of 自動化 would light up every 効率化 and 強化)."""
+    terms: list[str] = []
+    runs: list[list[tuple[int, int]]] = []
+    for s, e in spans:
+        if runs and runs[-1][-1][1] == s and _wordy(folded[s]) and _wordy(folded[s - 1]):
+            runs[-1].append((s, e))
+        else:
+            runs.append([(s, e)])
+    for run in runs:
+        words = [folded[s:e].lower() for s, e in run]
+        terms += [w for w in words if len(w) >= 2]
+        if len(run) > 1:
+            terms.append(folded[run[0][0] : run[-1][1]].lower())
+        elif words[0] and len(words[0]) == 1 and ord(words[0]) >= 0x4E00:
+            terms.append(words[0])
+    return sorted(set(terms), key=lambda t: (-len(t), t))

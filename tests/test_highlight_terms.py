@@ -1,0 +1,36 @@
+"""Highlight terms of a query: compounds whole, no stray one-kanji affixes (real fugashi tokens)."""
+
+import pytest
+
+from index.highlight import highlight_spans
+from index.shaping import terms_of
+from index.tokenize import JapaneseTokenizer
+from ingest.normalize import fold
+
+
+@pytest.fixture(scope="module")
+def tok() -> JapaneseTokenizer:
+    return JapaneseTokenizer()
+
+
+def terms(tok: JapaneseTokenizer, query: str) -> list[str]:
+    folded = fold(query)
+    return terms_of(folded, [(s, e) for s, e, _t in tok.spans(folded)])
+
+
+def test_a_one_kanji_affix_is_highlighted_only_inside_its_compound(tok):
+    t = terms(tok, "RPAで定型業務を自動化した効果")
+    assert "自動化" in t and "自動" in t and "化" not in t and "rpa" in t
+    text = "業務の効率化を図り、RPAで入力を自動化した。"
+    shown = [text[s:e] for s, e in highlight_spans(text, t)]
+    assert "自動化" in shown and "化" not in shown  # 効率化's 化 stays plain
+
+
+def test_a_standalone_kanji_word_and_ascii_stay_terms(tok):
+    assert terms(tok, "税") == ["税"]
+    assert terms(tok, "市税の収納率") == sorted({"市税", "収納率", "収納"}, key=lambda w: (-len(w), w))
+
+
+def test_terms_are_longest_first_and_unique(tok):
+    t = terms(tok, "公共施設の老朽化対策と公共施設")
+    assert t == sorted(set(t), key=lambda w: (-len(w), w)) and "公共施設" in t
