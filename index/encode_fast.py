@@ -7,10 +7,14 @@ calls it internally (its own ``preprocess`` with the prompt, then the module pip
 ``inference_mode``); the model is put in eval mode once at load time.
 
 Padding: in bfloat16 a query's vector depends on how far it is padded (max abs difference
-~1e-3, enough to swap near-tied results), but not on which other rows share the forward
-pass (measured: bit-identical). So every query is padded to the next multiple of
-``PAD_MULTIPLE`` tokens and a batch runs one forward pass per such bucket: a query gets the
-same vector alone or in any batch, and micro-batching cannot change search results.
+~1e-3, enough to swap near-tied results), but on an AVX512-BF16 CPU not on which other rows
+share the forward pass (measured: bit-identical). So every query is padded to the next
+multiple of ``PAD_MULTIPLE`` tokens and a batch runs one forward pass per such bucket: there a
+query gets the same vector alone or in any batch. On a CPU with AMX tiles oneDNN's blocking
+also follows the number of rows (measured: the same query as 1, 2, 12 or 32 rows is identical,
+as 3, 4, 8 or 16 rows off by up to 1e-3, cosine > 0.9999), so under concurrent load a near tie
+may still swap; AMX is kept because it embeds documents 3.6x faster (64 passages 1.5 s vs
+5.3 s with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16``) and queries 12 vs 18 ms.
 """
 
 from __future__ import annotations
