@@ -14,18 +14,27 @@ from reform_search.errors import InvalidQuery, NotFound
 from reform_search.limits import PER_CITY_MAX, SIMILAR_K_MAX
 
 
+def strong_cities(best: dict[str, float], share: float) -> set[str]:
+    """Cities whose best score is at least `share` of the best city's (fused scores have no
+    absolute scale, so the bar is relative to this query's best); all of them for share 0."""
+    top = max(best.values(), default=0.0)
+    return {c for c, v in best.items() if v >= share * top}
+
+
 class ComparisonMixin:
     """compare / initiative / similar for :class:`index.searcher.Searcher`."""
 
     meta: Any
 
     def compare(self, query: str, per_city: int = 3, cities: tuple[str, ...] = (), filters: Filters | None = None,
-                min_dense: float | None = None, min_support: float | None = None) -> Comparison:
+                min_dense: float | None = None, min_support: float | None = None,
+                min_share: float | None = None) -> Comparison:
         """Best `per_city` initiatives of each city, cities ordered by their best match.
 
-        Passages weaker than `min_dense` (cosine) are no candidates, and a city whose passages'
-        answerability (index/answerability.py, on that city's documents) is under `min_support`
-        is left out rather than padded with noise.
+        Passages weaker than `min_dense` (cosine) are no candidates. A city whose best passage
+        scores under `min_share` of the best city's best, or whose passages' answerability
+        (index/answerability.py, on that city's documents) is under `min_support`, is left out
+        rather than padded with noise.
         """
         t0 = time.perf_counter()
         filters = filters or Filters()
@@ -55,6 +64,8 @@ class ComparisonMixin:
             best.setdefault(chunk.city, score)
             if len(rows) < per_city:
                 rows.append((row, score))
+        share = self.settings.compare_min_share if min_share is None else min_share
+        picked = {c: rows for c, rows in picked.items() if c in strong_cities(best, share)}
         support = self.settings.compare_min_support if min_support is None else min_support
         weights = weights_of(self.settings)
         groups = []

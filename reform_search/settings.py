@@ -145,6 +145,12 @@ class Settings(BaseSettings):
         description="Answerability of a city's passages below which /compare leaves it out (0 = off). Off: dev calibrates "
         "0.332, but short queries such as ペーパーレス化 then lose cities with relevant passages (狛江市 5レスの推進)",
     )
+    compare_min_share: float = Field(
+        default=0.35, ge=0, le=1,
+        description="A city whose best passage scores under this share of the best city's best is left out of /compare "
+        "(0 = off). The largest value keeping every expected city on the seeds' dev queries (weakest 0.54) and the other "
+        "municipalities' (27 cities, weakest 0.382); 0.4 loses 4 of 89 there",
+    )
     ann_threshold: int = Field(
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"
     )

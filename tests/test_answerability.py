@@ -20,6 +20,7 @@ from index.answerability import (
     weights_of,
     zscore,
 )
+from index.comparison import strong_cities
 from reform_search.settings import Settings
 
 
@@ -111,3 +112,23 @@ def test_answer_quotes_read_well_and_offsets_slice_the_original(searcher):
         original = searcher.meta.texts[ln.document_id][ln.char_start : ln.char_end]
         assert ln.quote == display_text(original) and ln.quote
         assert "<ul" not in ln.quote and "style=" not in ln.quote and "\t" not in ln.quote
+
+
+def test_strong_cities_are_relative_to_the_best_city():
+    best = {"A": 2.0, "B": 0.8, "C": 0.6, "D": 0.69}
+    assert strong_cities(best, 0.35) == {"A", "B"}  # 0.7 is the bar
+    assert strong_cities(best, 0.0) == set(best)
+    assert strong_cities(best, 1.0) == {"A"}
+    assert strong_cities({}, 0.5) == set()
+
+
+def test_compare_leaves_out_cities_far_below_the_best_one(searcher):
+    q = "RPAの導入"
+    everyone = searcher.compare(q, per_city=1, min_share=0.0, min_support=0.0).groups
+    assert len(everyone) >= 3
+    top = everyone[0].best_score
+    bar = (everyone[1].best_score + everyone[-1].best_score) / 2 / top  # between the second and the last city
+    kept = searcher.compare(q, per_city=1, min_share=bar, min_support=0.0).groups
+    assert [g.city for g in kept] == [g.city for g in everyone if g.best_score >= bar * top]
+    assert 1 < len(kept) < len(everyone)
+    assert [g.city for g in searcher.compare(q, per_city=1, min_share=1.0, min_support=0.0).groups] == [everyone[0].city]
