@@ -64,7 +64,7 @@ def group_rows(searcher: Any) -> list[dict[str, Any]]:
         if q.type != "cross_city" or not q.relevant:
             continue
         expected = judged_cities(q.cities, q.relevant, doc_city)
-        groups = searcher.compare(q.query, per_city=3, min_support=0.0).groups
+        groups = searcher.compare(q.query, per_city=3, min_support=0.0, min_share=0.0).groups
         for g in groups:
             h = g.hits[0]
             ok = gains([(h.document_id, h.search_text + "|||" + h.text)], q.relevant)[0]

@@ -16,8 +16,11 @@ from reform_search.limits import PER_CITY_MAX, SIMILAR_K_MAX
 
 def strong_cities(best: dict[str, float], share: float) -> set[str]:
     """Cities whose best score is at least `share` of the best city's (fused scores have no
-    absolute scale, so the bar is relative to this query's best); all of them for share 0."""
+    absolute scale, so the bar is relative to this query's best); all of them for share 0 or
+    when the best score is not positive (no scale to be relative to)."""
     top = max(best.values(), default=0.0)
+    if share <= 0 or top <= 0:
+        return set(best)
     return {c for c, v in best.items() if v >= share * top}
 
 
@@ -34,7 +37,9 @@ class ComparisonMixin:
         Passages weaker than `min_dense` (cosine) are no candidates. A city whose best passage
         scores under `min_share` of the best city's best, or whose passages' answerability
         (index/answerability.py, on that city's documents) is under `min_support`, is left out
-        rather than padded with noise.
+        rather than padded with noise. The share bar applies only to an open comparison under
+        convex fusion (where it was measured): cities asked for by `cities`, a city filter or by
+        name in the query are all shown.
         """
         t0 = time.perf_counter()
         filters = filters or Filters()
@@ -65,7 +70,9 @@ class ComparisonMixin:
             if len(rows) < per_city:
                 rows.append((row, score))
         share = self.settings.compare_min_share if min_share is None else min_share
-        picked = {c: rows for c, rows in picked.items() if c in strong_cities(best, share)}
+        if not filters.city and not self.cities_named_in(q) and self.settings.fusion == "convex":
+            strong = strong_cities(best, share)
+            picked = {c: rows for c, rows in picked.items() if c in strong}
         support = self.settings.compare_min_support if min_support is None else min_support
         weights = weights_of(self.settings)
         groups = []

@@ -149,7 +149,8 @@ class Settings(BaseSettings):
         default=0.35, ge=0, le=1,
         description="A city whose best passage scores under this share of the best city's best is left out of /compare "
         "(0 = off). A round value under the weakest share of an expected city on the seeds' dev queries (weakest 0.54) and the other "
-        "municipalities' (27 cities, weakest 0.382); 0.4 loses 4 of 89 there",
+        "municipalities' (27 cities, weakest 0.382); 0.4 loses 4 of 89 there. Measured with convex fusion and applied only "
+        "there, and only when no city is asked for (by filter or by name)",
     )
     ann_threshold: int = Field(
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"

@@ -120,6 +120,7 @@ def test_strong_cities_are_relative_to_the_best_city():
     assert strong_cities(best, 0.0) == set(best)
     assert strong_cities(best, 1.0) == {"A"}
     assert strong_cities({}, 0.5) == set()
+    assert strong_cities({"A": 0.0, "B": -1.0}, 0.35) == {"A", "B"}  # no positive best: no scale, no bar
 
 
 def test_compare_leaves_out_cities_far_below_the_best_one(searcher):
@@ -132,3 +133,5 @@ def test_compare_leaves_out_cities_far_below_the_best_one(searcher):
     assert [g.city for g in kept] == [g.city for g in everyone if g.best_score >= bar * top]
     assert 1 < len(kept) < len(everyone)
     assert [g.city for g in searcher.compare(q, per_city=1, min_share=1.0, min_support=0.0).groups] == [everyone[0].city]
+    asked = tuple(g.city for g in everyone)  # cities asked for are all shown, however weak
+    assert {g.city for g in searcher.compare(q, per_city=1, cities=asked, min_share=1.0, min_support=0.0).groups} == set(asked)
