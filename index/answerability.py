@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -162,10 +163,18 @@ class CorpusStats:
 _STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
 
 
+_STATS_LOCK = threading.Lock()
+
+
 def corpus_stats(searcher: Any) -> CorpusStats:
+    """The searcher's stats, built once: concurrent first requests wait for one build rather than
+    each running the probes (whose batch mix could give them slightly different scales)."""
     stats = _STATS.get(searcher)
     if stats is None:
-        stats = _STATS[searcher] = CorpusStats(searcher)
+        with _STATS_LOCK:
+            stats = _STATS.get(searcher)
+            if stats is None:
+                stats = _STATS[searcher] = CorpusStats(searcher)
     return stats
 
 
