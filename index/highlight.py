@@ -10,6 +10,10 @@ def search_form(original: str) -> MappedText:
     return join_wrapped(clean(original, drop_layout=False))
 
 
+def _latin_word(text: str) -> bool:
+    return text.isascii() and text.isalnum()
+
+
 def highlight_spans(original: str, terms: list[str], mapped: MappedText | None = None) -> list[tuple[int, int]]:
     """[start, end) spans in `original` where a folded term occurs in its search form.
 
@@ -24,10 +28,14 @@ def highlight_spans(original: str, terms: list[str], mapped: MappedText | None =
     for term in terms:
         if not term:
             continue
+        latin = _latin_word(term)
         pos = hay.find(term)
         while pos >= 0:
-            spans.append(mapped.original_span(pos, pos + len(term)))
-            pos = hay.find(term, pos + len(term))
+            end = pos + len(term)
+            # a Latin word only as a whole word: the it of IT化 must not light up city, nor ai mail
+            if not latin or not (pos > 0 and _latin_word(hay[pos - 1]) or end < len(hay) and _latin_word(hay[end])):
+                spans.append(mapped.original_span(pos, end))
+            pos = hay.find(term, end)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for s, e in spans:

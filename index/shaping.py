@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from index.answerability import STOPWORDS
 from index.highlight import highlight_spans, line_numbers
 from index.results import Hit, InitiativeRef, SourceRef
 from ingest.normalize import fold
@@ -78,14 +79,27 @@ def _wordy(ch: str) -> bool:
     return ch.isalnum() and not ("\u3040" <= ch <= "\u309f") or ch == "ー"
 
 
+def _kanji(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch in "々〆"
+
+
+def _filler(term: str) -> bool:
+    """Words that say what is asked rather than about what (市, 取組, する, どう): never highlighted."""
+    return term in STOPWORDS or (len(term) <= 3 and all("\u3040" <= c <= "\u309f" for c in term))
+
+
 def terms_of(folded: str, spans: list[tuple[int, int]]) -> list[str]:
     """Highlight terms of a folded query from its token spans, longest first: words of two or more
-    characters; a run of touching tokens (a compound such as 自動+化, 市+税) as a whole; a single
-    kanji only when it stands alone (化 of 自動化 would light up every 効率化 and 強化)."""
+    characters; a run of touching tokens (a compound such as 自動+化, 市+税, 見える+化) as a whole; a
+    single kanji only when it stands alone (化 of 自動化 would light up every 効率化 and 強化); no
+    question words or short kana (市 of 市ごと, する), unless the query has nothing else."""
     terms: list[str] = []
     runs: list[list[tuple[int, int]]] = []
     for s, e in spans:
-        if runs and runs[-1][-1][1] == s and _wordy(folded[s]) and _wordy(folded[s - 1]):
+        prev = runs[-1][-1] if runs else None
+        touching = prev is not None and prev[1] == s
+        suffix = touching and e - s == 1 and _kanji(folded[s]) and prev[1] - prev[0] >= 2  # 見える+化
+        if touching and (suffix or (_wordy(folded[s]) and _wordy(folded[s - 1]))):
             runs[-1].append((s, e))
         else:
             runs.append([(s, e)])
@@ -94,6 +108,7 @@ def terms_of(folded: str, spans: list[tuple[int, int]]) -> list[str]:
         terms += [w for w in words if len(w) >= 2]
         if len(run) > 1:
             terms.append(folded[run[0][0] : run[-1][1]].lower())
-        elif words[0] and len(words[0]) == 1 and ord(words[0]) >= 0x4E00:
+        elif words[0] and len(words[0]) == 1 and _kanji(words[0]):
             terms.append(words[0])
-    return sorted(set(terms), key=lambda t: (-len(t), t))
+    kept = [t for t in terms if not _filler(t)] or terms
+    return sorted(set(kept), key=lambda t: (-len(t), t))

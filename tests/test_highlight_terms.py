@@ -34,3 +34,21 @@ def test_a_standalone_kanji_word_and_ascii_stay_terms(tok):
 def test_terms_are_longest_first_and_unique(tok):
     t = terms(tok, "公共施設の老朽化対策と公共施設")
     assert t == sorted(set(t), key=lambda w: (-len(w), w)) and "公共施設" in t
+
+
+def test_a_one_kanji_suffix_of_a_kana_word_joins_it(tok):
+    t = terms(tok, "業務の見える化")
+    assert "見える化" in t and "化" not in t
+
+
+def test_question_words_and_short_kana_are_not_highlighted(tok):
+    t = terms(tok, "市ごとに職員の働き方をどう変えようとしているか")
+    assert "市" not in t and "どう" not in t and "職員" in t
+    assert "ふるさと" in terms(tok, "ふるさと納税の返礼品")  # a longer kana word is a word
+    assert terms(tok, "市") == ["市"]  # nothing else to show
+
+
+def test_a_latin_term_lights_up_whole_words_only():
+    text = "IT化を進め、mail@city.example.jp へ。AI-OCRとAIを使う"
+    shown = [text[s:e] for s, e in highlight_spans(text, ["it化", "it", "ai"])]
+    assert shown == ["IT化", "AI", "AI"]  # not the it of city, nor the ai of mail
