@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from eval.metrics import gains, judged_cities, quote_grade
+from eval.metrics import gains, judged_cities, named_cities, quote_grade
 from eval.queries import Query
 
 
@@ -40,7 +40,7 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
         groups = searcher.compare(q.query, per_city=3).groups
-        cities = judged_cities(q.cities, q.relevant, doc_city)
+        cities = judged_cities(named_cities(q.query, q.cities), q.relevant, doc_city)
         expected += len(cities)
         kept += len(set(cities) & {g.city for g in groups})
         for g in groups:

@@ -82,12 +82,18 @@ def mrr(matches: list[list[int]], k: int | None = None) -> float:
     return 0.0
 
 
+def named_cities(query: str, cities: Sequence[str]) -> list[str]:
+    """The cities of a query's list that its text names (小平市 or 小平); a query that names none
+    (各市の…, 市ごとに…) asks about every city, whatever list its writer guessed."""
+    return [c for c in cities if c in query or (len(c) > 2 and c[:-1] in query and c[-1] in "市町村区")]
+
+
 def judged_cities(named: Sequence[str], judgments: Sequence[Judgment], doc_city: Mapping[str, str]) -> list[str]:
-    """The cities a cross-city query can be covered by: those it names that hold a judged passage.
+    """The cities a cross-city query can be covered by: those it names (:func:`named_cities`)
+    that hold a judged passage; with no names, every city that holds one.
 
     A query written blind may name a city whose documents say nothing on the topic (pooling over
-    every system found no passage there); no ranking could cover it, so it is not expected. With
-    no names, every city with a judged passage is expected (as for the other municipalities)."""
+    every system found no passage there); no ranking could cover it, so it is not expected."""
     held = {doc_city[j.doc] for j in judgments if j.doc in doc_city}
     return [c for c in dict.fromkeys(named) if c in held] if named else sorted(held)
 

@@ -8,6 +8,7 @@ from eval.metrics import (
     city_coverage,
     gains,
     judged_cities,
+    named_cities,
     mrr,
     ndcg_at_k,
     quote_grade,
@@ -47,6 +48,13 @@ def test_judged_cities_drops_named_cities_without_a_judged_passage():
     assert judged_cities(["C", "B", "A", "B"], js, doc_city) == ["B", "A"]  # C holds nothing judged
     assert judged_cities([], js, doc_city) == ["A", "B"]  # unnamed: every city with a judged passage
     assert judged_cities(["C"], [], doc_city) == []
+
+
+def test_named_cities_are_those_the_text_names_not_the_writers_list():
+    listed = ["狛江市", "小平市", "昭島市"]
+    assert named_cities("各市のデジタル化の進み具合を比べたい", listed) == []  # every city is asked about
+    assert named_cities("小平と昭島市のRPAを比べたい", listed) == ["小平市", "昭島市"]
+    assert named_cities("五城目の取組", ["五城目町"]) == ["五城目町"]
 
 
 def test_quote_grade_needs_an_overlap_with_a_nugget_of_the_same_document():
