@@ -40,8 +40,9 @@ def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str]
         "recall@10": recall_at_k(m, q.relevant, K),
         "mrr": mrr(m, K),
     }
-    if q.type == "cross_city":
-        row["city_cov@10"] = city_coverage(cities, m, q.cities if expected is None else expected, K)
+    want = q.cities if expected is None else expected
+    if q.type == "cross_city" and want:  # no city could be covered: not a coverage question
+        row["city_cov@10"] = city_coverage(cities, m, want, K)
     return row
 
 
@@ -66,7 +67,7 @@ def per_query(searcher: Any, queries: list[Query], baseline: Any | None = None) 
 
     doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
     missing = sorted({j.doc for q in queries for j in q.relevant} - doc_city.keys())
-    if missing:  # judged passages no ranking can return: every number would be silently low
+    if missing:  # judged passages no ranking can return: nDCG silently low, expected cities silently fewer
         warnings.warn(f"judged documents missing from the index: {', '.join(missing)}", stacklevel=2)
     for q in (q for q in queries if q.relevant):
         expected = judged_cities(named_cities(q.query, q.cities), q.relevant, doc_city)

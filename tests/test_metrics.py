@@ -8,8 +8,8 @@ from eval.metrics import (
     city_coverage,
     gains,
     judged_cities,
-    named_cities,
     mrr,
+    named_cities,
     ndcg_at_k,
     quote_grade,
     recall_at_k,
@@ -126,3 +126,12 @@ def test_per_query_warns_when_judged_documents_are_not_indexed():
     with pytest.warns(UserWarning, match="gone"):
         rows = per_query(NoHits(), [q])
     assert rows["hybrid"]["cross_city"][0]["city_cov@10"] == 0.0  # A expected (judged), nothing retrieved
+
+
+def test_a_cross_city_query_no_city_could_cover_has_no_coverage_score():
+    from eval.queries import Query
+    from eval.run import score_ranking
+
+    q = Query("x", "小平市のRPA", "cross_city", [Judgment("a", "RPA", 2)], cities=["小平市"])
+    assert "city_cov@10" not in score_ranking(q, [("a", "RPA")], ["昭島市"], expected=[])
+    assert score_ranking(q, [("a", "RPA")], ["昭島市"], expected=["昭島市"])["city_cov@10"] == 1.0
