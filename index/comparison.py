@@ -85,7 +85,9 @@ class ComparisonMixin:
             if p >= support:
                 groups.append(CityGroup(c, hits, best[c], round(p, 4)))
         ordered = sorted(groups, key=lambda g: (-g.best_score, g.city))
-        return Comparison(q, ordered, (time.perf_counter() - t0) * 1000)
+        scope = filters.city or self.cities_named_in(q) or tuple(self.filters.cities)
+        missing = sorted(set(scope) - {g.city for g in ordered})
+        return Comparison(q, ordered, (time.perf_counter() - t0) * 1000, missing)
 
     # ---- initiatives -----------------------------------------------------------------------
 

@@ -157,6 +157,7 @@ class Comparison:
     query: str
     groups: list[CityGroup]
     took_ms: float
+    without_match: list[str] = field(default_factory=list)  # cities compared that have no group, sorted
 
 
 @dataclass

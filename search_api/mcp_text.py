@@ -71,6 +71,8 @@ def compare_text(r: CompareResponse, base: str) -> str:
     for group in r.cities:
         parts.append(f"■ {group.city}")
         parts.extend(hit_text(n, h, base) for n, h in enumerate(group.results, 1))
+    if r.cities_without_match:
+        parts.append(f"比較できる記述が見つからなかった市: {'、'.join(r.cities_without_match)}")
     return "\n\n".join(parts)
 
 

@@ -140,6 +140,10 @@ class CompareResponse(BaseModel):
     query: str
     took_ms: float
     cities: list[CityResults]
+    cities_without_match: list[str] = Field(
+        default_factory=list,
+        description="Cities compared (those asked for, named in the query, or all) with no comparable passage",
+    )
 
 
 class AnswerLineOut(BaseModel):

@@ -133,5 +133,8 @@ def test_compare_leaves_out_cities_far_below_the_best_one(searcher):
     assert [g.city for g in kept] == [g.city for g in everyone if g.best_score >= bar * top]
     assert 1 < len(kept) < len(everyone)
     assert [g.city for g in searcher.compare(q, per_city=1, min_share=1.0, min_support=0.0).groups] == [everyone[0].city]
+    assert everyone[0].city not in searcher.compare(q, per_city=1, min_share=1.0, min_support=0.0).without_match
+    assert searcher.compare(q, per_city=1, min_share=1.0, min_support=0.0).without_match == sorted(
+        set(searcher.filters.cities) - {everyone[0].city})  # the cities left out are said, not hidden
     asked = tuple(g.city for g in everyone)  # cities asked for are all shown, however weak
     assert {g.city for g in searcher.compare(q, per_city=1, cities=asked, min_share=1.0, min_support=0.0).groups} == set(asked)

@@ -81,8 +81,10 @@ def test_compare(client: TestClient):
     cities = r.json()["cities"]
     assert len({c["city"] for c in cities}) == len(cities) >= 3
     assert all(1 <= len(c["results"]) <= 2 for c in cities)
-    only = client.post("/compare", json={"query": "RPAの導入", "cities": ["小平市"]}).json()["cities"]
-    assert [c["city"] for c in only] == ["小平市"]
+    shown, without = {c["city"] for c in cities}, set(r.json()["cities_without_match"])
+    assert not shown & without and shown | without == {d["city"] for d in client.get("/documents").json()["documents"]}
+    only = client.post("/compare", json={"query": "RPAの導入", "cities": ["小平市"]}).json()
+    assert [c["city"] for c in only["cities"]] == ["小平市"] and only["cities_without_match"] == []
 
 
 def test_initiative_and_similar(client: TestClient, searcher: Any):

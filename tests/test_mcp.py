@@ -331,3 +331,14 @@ def test_http_without_an_index_answers_with_a_tool_error(tmp_path: Path):
     with _serving(create_app(make_settings(tmp_path))) as url:
         result = anyio.run(run, url)
     assert result.is_error and "reform-search build" in _text(result)
+
+
+def test_compare_text_names_the_cities_without_a_match():
+    from search_api.mcp_text import compare_text
+    from search_api.schemas import CompareResponse
+
+    r = CompareResponse(query="RPA", took_ms=1.0, cities=[], cities_without_match=[])
+    assert "比較できる記述" not in compare_text(r, "http://x")
+    r = CompareResponse(query="RPA", took_ms=1.0, cities=[{"city": "小平市", "results": []}],
+                        cities_without_match=["狛江市", "昭島市"])
+    assert compare_text(r, "http://x").endswith("比較できる記述が見つからなかった市: 狛江市、昭島市")
