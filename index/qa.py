@@ -97,8 +97,10 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     terms = searcher.query_terms(question)
     cited: list[Hit] = []
     lines: list[AnswerLine] = []
+    left_out: list[str] = []
     if is_comparison(question):
-        groups = searcher.compare(question, per_city=2, filters=filters).groups
+        comparison = searcher.compare(question, per_city=2, filters=filters)
+        groups, left_out = comparison.groups, comparison.without_match
         hits = [h for g in groups for h in g.hits]
         start = 0
         for g in groups:
@@ -118,5 +120,8 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
         return Answer(question, False, NO_ANSWER, [], [], support, (time.perf_counter() - t0) * 1000,
                       extra=extra, retrieved=hits)
     text = "\n".join(f"- {_label(ln)}: {ln.quote} [{ln.citation}]" for ln in lines)
+    if left_out:  # a comparison says which cities had nothing comparable rather than hiding them
+        text += f"\n（比較できる記述が見つからなかった市: {'、'.join(left_out)}）"
+        extra["cities_without_match"] = left_out
     return Answer(question, True, text, lines, cited, support, (time.perf_counter() - t0) * 1000,
                   extra=extra, retrieved=hits)

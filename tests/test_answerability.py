@@ -138,3 +138,14 @@ def test_compare_leaves_out_cities_far_below_the_best_one(searcher):
         set(searcher.filters.cities) - {everyone[0].city})  # the cities left out are said, not hidden
     asked = tuple(g.city for g in everyone)  # cities asked for are all shown, however weak
     assert {g.city for g in searcher.compare(q, per_city=1, cities=asked, min_share=1.0, min_support=0.0).groups} == set(asked)
+
+
+def test_a_comparison_answer_names_the_cities_it_left_out(searcher):
+    from index.qa import extractive_answer
+
+    q = "各市の指定管理者制度を比較したい"
+    left_out = searcher.compare(q, per_city=2).without_match
+    assert left_out  # the fixture's excerpts of two cities say nothing on it
+    a = extractive_answer(searcher, q)
+    assert a.answerable and a.extra["cities_without_match"] == left_out
+    assert a.answer.endswith(f"（比較できる記述が見つからなかった市: {'、'.join(left_out)}）")
