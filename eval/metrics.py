@@ -85,7 +85,9 @@ def mrr(matches: list[list[int]], k: int | None = None) -> float:
 def named_cities(query: str, cities: Sequence[str]) -> list[str]:
     """The cities of a query's list that its text names (小平市 or 小平); a query that names none
     (各市の…, 市ごとに…) asks about every city, whatever list its writer guessed."""
-    return [c for c in cities if c in query or (len(c) > 2 and c[:-1] in query and c[-1] in "市町村区")]
+    from index.filters import names_city  # the rule the server applies to a query
+
+    return [c for c in cities if names_city(query, c)]
 
 
 def judged_cities(named: Sequence[str], judgments: Sequence[Judgment], doc_city: Mapping[str, str]) -> list[str]:

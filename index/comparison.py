@@ -39,7 +39,8 @@ class ComparisonMixin:
         (index/answerability.py, on that city's documents) is under `min_support`, is left out
         rather than padded with noise. The share bar applies only to an open comparison under
         convex fusion (where it was measured): cities asked for by `cities`, a city filter or by
-        name in the query are all shown.
+        name in the query are exempt from it (not from the other two). `without_match` lists the
+        cities compared (those asked for, else all) that got no group.
         """
         t0 = time.perf_counter()
         filters = filters or Filters()
@@ -70,7 +71,9 @@ class ComparisonMixin:
             if len(rows) < per_city:
                 rows.append((row, score))
         share = self.settings.compare_min_share if min_share is None else min_share
-        if not filters.city and not self.cities_named_in(q) and self.settings.fusion == "convex":
+        # the cities asked for: by cities=/filter, else by name when names filter (index/ranking.py)
+        asked = filters.city or (self.cities_named_in(q) if self.settings.implicit_city_filter else ())
+        if not asked and self.settings.fusion == "convex":
             strong = strong_cities(best, share)
             picked = {c: rows for c, rows in picked.items() if c in strong}
         support = self.settings.compare_min_support if min_support is None else min_support
@@ -85,7 +88,7 @@ class ComparisonMixin:
             if p >= support:
                 groups.append(CityGroup(c, hits, best[c], round(p, 4)))
         ordered = sorted(groups, key=lambda g: (-g.best_score, g.city))
-        scope = filters.city or self.cities_named_in(q) or tuple(self.filters.cities)
+        scope = asked or tuple(self.filters.cities)
         missing = sorted(set(scope) - {g.city for g in ordered})
         return Comparison(q, ordered, (time.perf_counter() - t0) * 1000, missing)
 

@@ -11,6 +11,12 @@ from reform_search.errors import InvalidQuery
 from reform_search.limits import SEARCH_K_MAX
 
 
+def names_city(text: str, city: str) -> bool:
+    """Whether `text` names `city`, in full or without its 市/町/村/区 (狛江 for 狛江市; never a
+    one-character stem)."""
+    return city in text or (len(city) > 2 and city[-1] in "市町村区" and city[:-1] in text)
+
+
 class FilterSpace:
     """What a served index can be filtered by, and the boolean row mask of a :class:`Filters`."""
 
@@ -54,9 +60,9 @@ class FilterSpace:
         return q
 
     def cities_named_in(self, query: str) -> tuple[str, ...]:
-        """Corpus cities the query names (「昭島市の…」, also without 市: 「狛江の…」)."""
+        """Corpus cities the query names (「昭島市の…」, also without 市/町/村/区: 「狛江の…」)."""
         folded = fold(query)
-        return tuple(c for c in self.cities if c in folded or (len(c) > 2 and c.removesuffix("市") in folded))
+        return tuple(c for c in self.cities if names_city(folded, c))
 
     def mask(self, f: Filters) -> np.ndarray | None:
         """Rows the filters allow (None: no filter, every row)."""

@@ -149,3 +149,16 @@ def test_a_comparison_answer_names_the_cities_it_left_out(searcher):
     a = extractive_answer(searcher, q)
     assert a.answerable and a.extra["cities_without_match"] == left_out
     assert a.answer.endswith(f"（比較できる記述が見つからなかった市: {'、'.join(left_out)}）")
+
+
+def test_compare_scope_follows_the_cities_a_query_names(searcher, fixture_settings, encoder):
+    from index.searcher import Searcher
+
+    named = searcher.compare("小平市のRPAの導入", per_city=1)
+    assert [g.city for g in named.groups] == ["小平市"] and named.without_match == []
+    # with names not filtering (implicit_city_filter off) the same query compares every city
+    s = Searcher.open(fixture_settings.model_copy(update={"implicit_city_filter": False}), encoder=encoder)
+    c = s.compare("小平市のRPAの導入", per_city=1, min_support=0.0)
+    shown = {g.city for g in c.groups}
+    assert len(shown) > 1 and not shown & set(c.without_match) and shown | set(c.without_match) == set(s.filters.cities)
+    s.close()

@@ -140,6 +140,8 @@ def test_compare_has_one_column_per_city(client: TestClient, searcher: Any):
     assert "keyfacts" in r.text  # numbers are pulled out of the passages
     one = client.get("/compare", params={"q": "RPAの導入", "city": "狛江市"})
     assert re.findall(r'class="city-col">([^<]+)<', one.text) == ["狛江市"]
+    named = client.get("/compare", params={"q": "小平市のRPAの導入"})  # a city named is the city compared
+    assert re.findall(r'class="city-col">([^<]+)<', named.text) == ["小平市"]
     assert client.get("/compare", params={"q": "RPA", "per_city": "0"}).status_code == 400
 
 

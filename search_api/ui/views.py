@@ -45,12 +45,11 @@ def hit_view(h: Hit, limit: int | None = 220) -> dict[str, Any]:
 
 
 def compare_columns(s: Searcher, q: str, per_city: int, f: Filters) -> tuple[list[dict[str, Any]], float]:
-    """One column per city, best match first (cities without a comparable initiative keep an
-    empty column), and the time taken."""
+    """One column per city compared, best match first (cities without a comparable initiative keep
+    an empty column), and the time taken."""
     r = s.compare(q, per_city=per_city, filters=f)
     raw = {g.city: g.hits for g in r.groups}
-    wanted = list(f.city) or s.cities
-    order = [g.city for g in r.groups if g.city in wanted] + [c for c in wanted if c not in raw]
+    order = [g.city for g in r.groups] + r.without_match
     cols = [{"city": c, "hits": [hit_view(h, 140) for h in raw.get(c, [])]} for c in order]
     return cols, r.took_ms
 
