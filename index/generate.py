@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from index.qa import Answer, extractive_answer
+from index.qa import Answer, extractive_answer, left_out_note
 from index.searcher import Filters, Hit, Searcher
 from ingest.paging import page_label
 
@@ -74,5 +74,7 @@ def generated_answer(searcher: Searcher, question: str, k: int = 6, filters: Fil
         base.extra["llm_error"] = "the model cited no passage; extractive answer returned"
         return base
     cited = [hits[n - 1] for n in order]
+    if left_out := base.extra.get("cities_without_match"):
+        text += left_out_note(left_out)
     return Answer(question, True, text, [], cited, base.confidence, base.took_ms + (time.perf_counter() - t0) * 1000,
-                  mode="generated")
+                  mode="generated", extra=dict(base.extra))

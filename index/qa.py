@@ -18,6 +18,11 @@ _PLACE = re.compile(r"([一-龥]{2,3}(?:市|区|町|村|府|県))(?![一-龥])")
 NO_ANSWER = "該当する記述が見つかりませんでした。質問の言葉を変えるか、市や年度の絞り込みを外してお試しください。"
 
 
+def left_out_note(cities: list[str]) -> str:
+    """The closing line of a comparison answer naming the cities with nothing comparable."""
+    return f"\n（比較できる記述が見つからなかった市: {'、'.join(cities)}）"
+
+
 @dataclass
 class AnswerLine:
     """One quoted sentence with where it comes from."""
@@ -121,7 +126,7 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
                       extra=extra, retrieved=hits)
     text = "\n".join(f"- {_label(ln)}: {ln.quote} [{ln.citation}]" for ln in lines)
     if left_out:  # a comparison says which cities had nothing comparable rather than hiding them
-        text += f"\n（比較できる記述が見つからなかった市: {'、'.join(left_out)}）"
+        text += left_out_note(left_out)
         extra["cities_without_match"] = left_out
     return Answer(question, True, text, lines, cited, support, (time.perf_counter() - t0) * 1000,
                   extra=extra, retrieved=hits)
