@@ -14,6 +14,10 @@ def _latin_word(text: str) -> bool:
     return text.isascii() and text.isalnum()
 
 
+def _latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()  # a digit may touch a word: RPA2台, Windows10
+
+
 def highlight_spans(original: str, terms: list[str], mapped: MappedText | None = None) -> list[tuple[int, int]]:
     """[start, end) spans in `original` where a folded term occurs in its search form.
 
@@ -32,8 +36,8 @@ def highlight_spans(original: str, terms: list[str], mapped: MappedText | None =
         pos = hay.find(term)
         while pos >= 0:
             end = pos + len(term)
-            # a Latin word only as a whole word: the it of IT化 must not light up city, nor ai mail
-            if not latin or not (pos > 0 and _latin_word(hay[pos - 1]) or end < len(hay) and _latin_word(hay[end])):
+            # a Latin word only between non-letters: the it of IT化 must not light up city, nor ai mail
+            if not latin or not (pos > 0 and _latin_letter(hay[pos - 1]) or end < len(hay) and _latin_letter(hay[end])):
                 spans.append(mapped.original_span(pos, end))
             pos = hay.find(term, end)
     spans.sort()

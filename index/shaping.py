@@ -83,9 +83,14 @@ def _kanji(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch in "々〆"
 
 
+# Kana pieces of question phrasing (市によって, 市ごとに, 比べたい) besides the answerability stopwords;
+# a kana content word (ごみ, いじめ, ふるさと) stays a term.
+_FILLER = STOPWORDS | frozenset("よっ よる ごと たい ください など ほか まで より ほど ぐらい くらい たち".split())
+
+
 def _filler(term: str) -> bool:
     """Words that say what is asked rather than about what (市, 取組, する, どう): never highlighted."""
-    return term in STOPWORDS or (len(term) <= 3 and all("\u3040" <= c <= "\u309f" for c in term))
+    return term in _FILLER
 
 
 def terms_of(folded: str, spans: list[tuple[int, int]]) -> list[str]:

@@ -52,3 +52,9 @@ def test_a_latin_term_lights_up_whole_words_only():
     text = "IT化を進め、mail@city.example.jp へ。AI-OCRとAIを使う"
     shown = [text[s:e] for s, e in highlight_spans(text, ["it化", "it", "ai"])]
     assert shown == ["IT化", "AI", "AI"]  # not the it of city, nor the ai of mail
+
+
+def test_kana_content_words_stay_and_digits_may_touch_a_latin_term(tok):
+    assert "ごみ" in terms(tok, "ごみ収集の有料化") and "いじめ" in terms(tok, "いじめ対策")
+    text = "RPA2台を導入"
+    assert [text[s:e] for s, e in highlight_spans(text, ["rpa"])] == ["RPA"]
