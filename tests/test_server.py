@@ -124,6 +124,10 @@ def test_generated_answer_citations_map_to_real_hits(searcher: Any, fake_llm: st
         assert len(a.citations) == 1
         sent = _FakeLLM.seen[-1]["messages"][-1]["content"]
         assert a.citations[0].search_text[:30] in sent
+        _FakeLLM.reply = "昭島市と小平市が指定管理者制度を活用しています[1]。"
+        c = generated_answer(searcher, "各市の指定管理者制度を比較したい")  # a comparison with cities left out
+        left_out = c.extra["cities_without_match"]
+        assert c.mode == "generated" and left_out and c.answer.endswith("、".join(left_out) + "）")
         _FakeLLM.reply = "資料にない話です[99]"
         b = generated_answer(searcher, "狛江市はRPAでどれくらいの時間を削減したか")
         assert b.mode == "extractive" and "llm_error" in b.extra
