@@ -163,15 +163,18 @@ class CorpusStats:
 _STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
 
 
-_STATS_LOCK = threading.Lock()
+_LOCKS: "weakref.WeakKeyDictionary[Any, threading.Lock]" = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
 
 
 def corpus_stats(searcher: Any) -> CorpusStats:
-    """The searcher's stats, built once: concurrent first requests wait for one build rather than
-    each running the probes (whose batch mix could give them slightly different scales)."""
+    """The searcher's stats, built once: its concurrent first requests wait for one build rather
+    than each running the probes; another searcher (after a reload) builds its own meanwhile."""
     stats = _STATS.get(searcher)
     if stats is None:
-        with _STATS_LOCK:
+        with _LOCKS_LOCK:
+            lock = _LOCKS.setdefault(searcher, threading.Lock())
+        with lock:
             stats = _STATS.get(searcher)
             if stats is None:
                 stats = _STATS[searcher] = CorpusStats(searcher)

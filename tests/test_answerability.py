@@ -162,3 +162,34 @@ def test_compare_scope_follows_the_cities_a_query_names(searcher, fixture_settin
     shown = {g.city for g in c.groups}
     assert len(shown) > 1 and not shown & set(c.without_match) and shown | set(c.without_match) == set(s.filters.cities)
     s.close()
+
+
+def test_corpus_stats_are_built_once_per_searcher_and_searchers_do_not_wait_for_each_other(monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import index.answerability as ans
+
+    b_started = threading.Event()
+    builds: list[str] = []
+
+    class FakeStats:
+        def __init__(self, searcher):
+            builds.append(searcher.name)
+            if searcher.name == "a":  # a's build can only finish once b's has started
+                assert b_started.wait(10), "b's build waited for a's"
+            else:
+                b_started.set()
+
+    class FakeSearcher:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    monkeypatch.setattr(ans, "CorpusStats", FakeStats)
+    a, b = FakeSearcher("a"), FakeSearcher("b")
+    with ThreadPoolExecutor(6) as ex:
+        firsts = [ex.submit(ans.corpus_stats, a) for _ in range(5)]
+        second = ex.submit(ans.corpus_stats, b)
+        got = {id(f.result(20)) for f in firsts}
+        second.result(20)
+    assert len(got) == 1 and sorted(builds) == ["a", "b"]  # one build each, every caller of a got the same
