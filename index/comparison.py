@@ -71,8 +71,7 @@ class ComparisonMixin:
             if len(rows) < per_city:
                 rows.append((row, score))
         share = self.settings.compare_min_share if min_share is None else min_share
-        # the cities asked for: by cities=/filter, else by name when names filter (index/ranking.py)
-        asked = filters.city or (self.cities_named_in(q) if self.settings.implicit_city_filter else ())
+        asked = self.asked_cities(q, filters)
         if not asked and self.settings.fusion == "convex":
             strong = strong_cities(best, share)
             picked = {c: rows for c, rows in picked.items() if c in strong}

@@ -70,14 +70,20 @@ class RankingMixin:
             cosines.update(pairs)
         return sorted(pairs.items(), key=lambda p: (-p[1], p[0]))[:n]
 
+    def asked_cities(self, q: str, filters: Filters) -> tuple[str, ...]:
+        """The cities a query is restricted to: the filter's, else those it names when names
+        filter (implicit_city_filter); () for every city."""
+        if filters.city or not self.settings.implicit_city_filter:
+            return filters.city
+        return self.filters.cities_named_in(q)
+
     def _rank(self, q: str, k: int, mode: str, filters: Filters, collapse: bool,
               qvec: np.ndarray | None = None) -> _Ranking:
         """Ranked rows (no Hit objects yet): over-fetch each side, fuse, collapse, cover cities."""
         timings: dict[str, float] = {}
-        if not filters.city and self.settings.implicit_city_filter:
-            named = self.filters.cities_named_in(q)
-            if named:
-                filters = Filters(named, filters.kind, filters.fiscal_year, filters.rating)
+        asked = self.asked_cities(q, filters)
+        if asked != filters.city:
+            filters = Filters(asked, filters.kind, filters.fiscal_year, filters.rating)
         mask = self.filters.mask(filters)
         n_side = max(k * self.settings.overfetch, 50)
         lex: list[tuple[int, float]] = []
