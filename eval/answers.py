@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from eval.metrics import gains, judged_cities, named_cities, quote_grade
+from eval.metrics import expected_cities, gains, quote_grade
 from eval.queries import Query
 
 
@@ -16,7 +16,7 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     share of compare's city groups whose first hit is a judged passage (also over the groups of
     cities holding a judged passage only: where compare's cells were not pooled, a group of another
     city is unjudged rather than wrong), and the share of the
-    cities a cross-city query expects (those holding a judged passage, eval.metrics.judged_cities)
+    cities a cross-city query expects (those holding a judged passage, eval.metrics.expected_cities)
     that compare still shows (city omission must not buy P@1)."""
     from index.qa import extractive_answer
     from ingest.normalize import compact
@@ -40,7 +40,7 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
     for q in (q for q in queries if q.type == "cross_city" and q.relevant):
         groups = searcher.compare(q.query, per_city=3).groups
-        cities = judged_cities(named_cities(q.query, q.cities), q.relevant, doc_city)
+        cities = expected_cities(q, doc_city)
         expected += len(cities)
         kept += len(set(cities) & {g.city for g in groups})
         for g in groups:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.metrics import gains, judged_cities, named_cities
+from eval.metrics import expected_cities, gains
 from eval.queries import DEFAULT_FILES, HERE, load_queries, read_rows
 
 CALIBRATION = HERE / "queries_calibration.jsonl"
@@ -63,7 +63,7 @@ def group_rows(searcher: Any) -> list[dict[str, Any]]:
     for q in load_queries(DEFAULT_FILES, "dev"):
         if q.type != "cross_city" or not q.relevant:
             continue
-        expected = judged_cities(named_cities(q.query, q.cities), q.relevant, doc_city)
+        expected = expected_cities(q, doc_city)
         groups = searcher.compare(q.query, per_city=3, min_support=0.0, min_share=0.0).groups
         for g in groups:
             h = g.hits[0]

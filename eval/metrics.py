@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.normalize import compact
 
@@ -98,6 +99,12 @@ def judged_cities(named: Sequence[str], judgments: Sequence[Judgment], doc_city:
     every system found no passage there); no ranking could cover it, so it is not expected."""
     held = {doc_city[j.doc] for j in judgments if j.doc in doc_city}
     return [c for c in dict.fromkeys(named) if c in held] if named else sorted(held)
+
+
+def expected_cities(q: Any, doc_city: Mapping[str, str]) -> list[str]:
+    """The cities a cross-city query `q` (an eval.queries.Query) expects: :func:`judged_cities`
+    of the cities its text names."""
+    return judged_cities(named_cities(q.query, q.cities), q.relevant, doc_city)
 
 
 def city_coverage(hit_cities: Sequence[str], matches: list[list[int]], expected: Sequence[str], k: int = 10) -> float:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.answers import evaluate_answers, format_answers
-from eval.metrics import (bootstrap_interval, city_coverage, gains, judged_cities, mrr, named_cities, ndcg_at_k,
-                          recall_at_k, within_budget)
+from eval.metrics import (bootstrap_interval, city_coverage, expected_cities, gains, mrr, ndcg_at_k, recall_at_k,
+                          within_budget)
 from eval.queries import DEFAULT_FILES, SPLITS, Query, load_queries
 
 __all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "intervals", "main"]
@@ -33,7 +33,7 @@ BUDGET_K = 30
 def score_ranking(q: Query, docs_texts: list[tuple[str, str]], cities: list[str],
                   expected: list[str] | None = None) -> dict[str, float]:
     """Metrics of one ranked list of (document_id, text); `expected`: the cities city_cov counts
-    (default: the query's own list; :func:`per_query` passes :func:`judged_cities`)."""
+    (default: the query's own list; :func:`per_query` passes :func:`expected_cities`)."""
     m = gains(docs_texts, q.relevant)
     row = {
         "ndcg@10": ndcg_at_k(m, q.relevant, K),
@@ -70,7 +70,7 @@ def per_query(searcher: Any, queries: list[Query], baseline: Any | None = None) 
     if missing:  # judged passages no ranking can return: nDCG silently low, expected cities silently fewer
         warnings.warn(f"judged documents missing from the index: {', '.join(missing)}", stacklevel=2)
     for q in (q for q in queries if q.relevant):
-        expected = judged_cities(named_cities(q.query, q.cities), q.relevant, doc_city)
+        expected = expected_cities(q, doc_city)
         for mode in MODES:
             hits = searcher.search(q.query, k=K, mode=mode).hits
             row = score_ranking(q, [(h.document_id, h.search_text + "|||" + h.text) for h in hits], [h.city for h in hits],
