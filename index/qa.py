@@ -18,9 +18,12 @@ _PLACE = re.compile(r"([一-龥]{2,3}(?:市|区|町|村|府|県))(?![一-龥])")
 NO_ANSWER = "該当する記述が見つかりませんでした。質問の言葉を変えるか、市や年度の絞り込みを外してお試しください。"
 
 
+LEFT_OUT = "比較できる記述が見つからなかった市"
+
+
 def left_out_note(cities: list[str]) -> str:
     """The closing line of a comparison answer naming the cities with nothing comparable."""
-    return f"\n（比較できる記述が見つからなかった市: {'、'.join(cities)}）"
+    return f"\n（{LEFT_OUT}: {'、'.join(cities)}）"
 
 
 @dataclass

@@ -83,14 +83,10 @@ def _kanji(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch in "々〆"
 
 
-# Kana pieces of question phrasing (市によって, 市ごとに, 比べたい) besides the answerability stopwords;
+# Words that say what is asked rather than about what, never highlighted: the answerability
+# stopwords (市, 取組, する, どう) and kana pieces of question phrasing (市によって, 市ごとに, 比べたい);
 # a kana content word (ごみ, いじめ, ふるさと) stays a term.
 _FILLER = STOPWORDS | frozenset("よっ よる ごと たい ください など ほか まで より ほど ぐらい くらい たち".split())
-
-
-def _filler(term: str) -> bool:
-    """Words that say what is asked rather than about what (市, 取組, する, どう): never highlighted."""
-    return term in _FILLER
 
 
 def terms_of(folded: str, spans: list[tuple[int, int]]) -> list[str]:
@@ -115,5 +111,5 @@ def terms_of(folded: str, spans: list[tuple[int, int]]) -> list[str]:
             terms.append(folded[run[0][0] : run[-1][1]].lower())
         elif words[0] and len(words[0]) == 1 and _kanji(words[0]):
             terms.append(words[0])
-    kept = [t for t in terms if not _filler(t)] or terms
+    kept = [t for t in terms if t not in _FILLER] or terms
     return sorted(set(kept), key=lambda t: (-len(t), t))

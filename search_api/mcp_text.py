@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from index.display import excerpt, locate
+from index.qa import LEFT_OUT
 from index.results import initiative_label
 from search_api.schemas import AnswerResponse, CompareResponse, HitOut, InitiativeOut, SearchResponse
 from search_api.ui.display import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
@@ -72,7 +73,7 @@ def compare_text(r: CompareResponse, base: str) -> str:
         parts.append(f"■ {group.city}")
         parts.extend(hit_text(n, h, base) for n, h in enumerate(group.results, 1))
     if r.cities_without_match:
-        parts.append(f"比較できる記述が見つからなかった市: {'、'.join(r.cities_without_match)}")
+        parts.append(f"{LEFT_OUT}: {'、'.join(r.cities_without_match)}")
     return "\n\n".join(parts)
 
 
