@@ -31,7 +31,10 @@ from eval.metrics import expected_cities, gains
 from eval.queries import DEFAULT_FILES, HERE, load_queries, read_rows
 
 CALIBRATION = HERE / "queries_calibration.jsonl"
-FEATURES = ("coverage", "phrases", "agreement", "cosine_z")
+FEATURES = ("coverage", "phrases", "agreement", "cosine_z", "compounds")
+# The model's features: coverage and agreement got weights near 0 once compounds joined (leave-one-out
+# log-loss 0.253 with all five, 0.238 without those two; refusals the same), so they are reported only.
+MODEL = ("phrases", "cosine_z", "compounds")
 
 
 def question_rows(searcher: Any) -> list[dict[str, Any]]:
@@ -150,7 +153,8 @@ def report(rows: list[dict[str, Any]], groups: list[dict[str, Any]], features: t
         g = groups[i]
         print(f"    {gp[i]:.3f} y={g['label']} exp={int(g['expected'])} "
               + " ".join(f"{f}={g[f]:.2f}" for f in features) + f"  {g['id']} {g['city']}")
-    return {"bias": float(w[0]), **{f: float(v) for f, v in zip(features, w[1:])},
+    weights = dict.fromkeys(FEATURES, 0.0) | {f: float(v) for f, v in zip(features, w[1:])}  # unused: 0
+    return {"bias": float(w[0]), **weights,
             "answer_min_support": float(t_answer), "compare_min_support": float(t_compare)}
 
 
@@ -160,9 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="write the computed features here")
     ap.add_argument("--recompute-groups", action="store_true",
                     help="with --features: keep its question rows, recompute the compare city groups")
-    ap.add_argument("--use", default=",".join(FEATURES), help="comma-separated features of the model")
+    ap.add_argument("--use", default=",".join(MODEL), help="comma-separated features of the model")
     ap.add_argument("--l2", type=float, default=0.1)
-    ap.add_argument("--refusal-cost", type=float, default=3.0,
+    # Issue 10's targets tolerate one unanswerable question answered in five (20%) but about one
+    # answerable question refused in seventy (1.4%): a 14:1 ratio of rates, about 8:1 in the counts
+    # of the dev rows (51 unanswerable, 96 answerable).
+    ap.add_argument("--refusal-cost", type=float, default=8.0,
                     help="how many answered unanswerable questions one refused answerable question is worth")
     args = ap.parse_args(argv)
     if args.features and not args.recompute_groups:
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     features = tuple(f for f in args.use.split(",") if f)
     out = report(data["questions"], data["groups"], features, args.l2, args.refusal_cost)
     names = {"bias": "ANSWER_BIAS", "coverage": "ANSWER_W_COVERAGE", "phrases": "ANSWER_W_PHRASES",
-             "agreement": "ANSWER_W_AGREEMENT", "cosine_z": "ANSWER_W_COSINE_Z",
+             "agreement": "ANSWER_W_AGREEMENT", "cosine_z": "ANSWER_W_COSINE_Z", "compounds": "ANSWER_W_COMPOUNDS",
              "answer_min_support": "ANSWER_MIN_SUPPORT", "compare_min_support": "COMPARE_MIN_SUPPORT"}
     print("settings: " + " ".join(f"REFORM_SEARCH_{names[k]}={v:.3f}" for k, v in out.items()
                                   if not math.isnan(v)))

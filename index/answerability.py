@@ -7,6 +7,10 @@ already has, combined by :func:`answerability` into one score in [0, 1]:
   (a topic the corpus never mentions has key words with document frequency 0);
 * **phrases** — share of the question's compound parts (touching content-word pairs such as
   公営+競技, 宿泊+税) that occur together in at least one chunk;
+* **compounds** — share of the question's compound terms (runs of touching noun parts such as
+  宿泊税, 議員定数, 市営バス事業; :meth:`JapaneseTokenizer.compounds`) that occur verbatim in the
+  corpus: an absent topic is usually named by a compound the corpus never writes, even when each
+  of its parts (宿泊, 税) is common;
 * **agreement** — overlap of the lexical and the dense top-k (absent topics scatter);
 * **cosine_z** — the best *sentence* cosine of the top passages (index/sentences.py; the
   passages' own cosine when the index has no sentence vectors) as a z-score against what the
@@ -57,6 +61,7 @@ class Evidence:
     agreement: float  # 0..1
     cosine: float  # best dense cosine among the top hits (passage vectors)
     cosine_z: float  # (best sentence cosine among the top hits - probe mean) / probe std
+    compounds: float = 1.0  # 0..1 (1.0 when the question has no compound term)
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in asdict(self).items()}
@@ -71,6 +76,7 @@ class Weights:
     phrases: float
     agreement: float
     cosine_z: float
+    compounds: float = 0.0
 
 
 # ---- pure feature functions ------------------------------------------------------------------
@@ -107,6 +113,13 @@ def phrase_coverage(pairs: Sequence[tuple[str, str]], together: Callable[[tuple[
     return sum(map(together, pairs)) / len(pairs) if pairs else 1.0
 
 
+def compound_coverage(compounds: Sequence[tuple[str, Sequence[str]]],
+                      found: Callable[[tuple[str, Sequence[str]]], bool]) -> float:
+    """Share of `compounds` (text, alternative wordings) that `found` finds in the corpus (1.0 for none)."""
+    hits = [found(c) for c in compounds]
+    return sum(hits) / len(hits) if hits else 1.0
+
+
 def agreement(lexical: Sequence[Any], dense: Sequence[Any], k: int) -> float:
     """Overlap of the first `k` keys (rows, units, documents) of the two rankings, 0..1."""
     if k <= 0:
@@ -120,13 +133,14 @@ def zscore(x: float, mean: float, std: float) -> float:
 
 def answerability(e: Evidence, w: Weights) -> float:
     """The calibrated probability that the corpus answers the question (logistic)."""
-    z = w.bias + w.coverage * e.coverage + w.phrases * e.phrases + w.agreement * e.agreement + w.cosine_z * e.cosine_z
+    z = (w.bias + w.coverage * e.coverage + w.phrases * e.phrases + w.agreement * e.agreement
+         + w.cosine_z * e.cosine_z + w.compounds * e.compounds)
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 def weights_of(settings: Any) -> Weights:
     return Weights(settings.answer_bias, settings.answer_w_coverage, settings.answer_w_phrases,
-                   settings.answer_w_agreement, settings.answer_w_cosine_z)
+                   settings.answer_w_agreement, settings.answer_w_cosine_z, settings.answer_w_compounds)
 
 
 # ---- extraction from a Searcher ----------------------------------------------------------------
@@ -141,6 +155,7 @@ class CorpusStats:
         self._indices = searcher.bm25.scores["indices"]
         self._vocab: Mapping[str, int] = searcher.bm25.vocab_dict
         self._city = np.asarray([c.city for c in searcher.meta.chunks], dtype=object)
+        self._chunks = searcher.meta.chunks
         tops = [best_sentence(searcher, searcher.search(p, k=TOP).hits, searcher.encode_query(p)) for p in PROBES]
         self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
 
@@ -158,6 +173,15 @@ class CorpusStats:
     def together(self, pair: tuple[str, str], city: str | None = None) -> bool:
         """Whether both words of `pair` occur in one chunk (of one city if given)."""
         return bool(np.intersect1d(self.rows(pair[0], city), self.rows(pair[1], city)).size)
+
+    def occurs(self, text: str, tokens: Sequence[str]) -> bool:
+        """Whether a chunk has `text` (folded, lower-case) verbatim, layout aside; only the chunks
+        holding its rarest token (of `tokens`, its BM25 tokens) are read."""
+        from ingest.normalize import compact
+
+        needle = compact(text).lower()
+        rows = min((self.rows(t) for t in dict.fromkeys(tokens)), key=len, default=np.empty(0, dtype=np.int64))
+        return any(needle in compact(self._chunks[int(r)].text).lower() for r in rows)
 
 
 _STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
@@ -204,6 +228,32 @@ def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[
     return content_tokens(t for _s, _e, t in spans), adjacent_pairs(spans)
 
 
+def question_compounds(searcher: Any, question: str) -> list[tuple[str, list[str]]]:
+    """Compound terms of a question (folded, lower-cased; question words break a compound), each
+    with its other wordings: a thesaurus phrase inside it replaced by what the phrase expands to
+    (入力作業 → rpa, 住民組織 → 自治会). A compound the corpus words otherwise is not an absent topic."""
+    from ingest.normalize import fold
+
+    folded = fold(question).lower()
+    spans = searcher.tokenizer.spans(folded)
+    thesaurus = getattr(searcher.lexical, "thesaurus", None)
+    expansions = thesaurus.expand(folded, {s for s, _e, _t in spans}, {e for _s, e, _t in spans}) if thesaurus else []
+    out: list[tuple[str, list[str]]] = []
+    for text, _tokens in searcher.tokenizer.compounds(folded, STOPWORDS):
+        start = folded.find(text)
+        out.append((text, [text[: x.start - start] + add + text[x.end - start :] for x in expansions
+                           if start <= x.start and x.end <= start + len(text) for add in x.adds]))
+    return list(dict(out).items())
+
+
+def compound_found(searcher: Any, stats: CorpusStats, compound: tuple[str, Sequence[str]]) -> bool:
+    """Whether the corpus writes the compound, or one of its alternative wordings, verbatim."""
+    from ingest.normalize import fold
+
+    return any(stats.occurs(text, searcher.tokenizer.tokens(fold(text)) or [text])
+               for text in (compound[0], *compound[1]))
+
+
 def unit_of(hit: Any) -> str:
     """What agreement compares: the initiative, else the section, else the chunk."""
     return (hit.initiative.id if hit.initiative else None) or hit.section_id or hit.chunk_id
@@ -224,6 +274,7 @@ def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = N
     tokens, phrases = question_parts(searcher, question)
     cov = token_coverage(tokens, stats.df, stats.n_docs)
     ph = phrase_coverage(phrases, stats.together)
+    comp = compound_coverage(question_compounds(searcher, question), lambda c: compound_found(searcher, stats, c))
     f = filters or Filters()
     if city:
         f = Filters((city,), f.kind, f.fiscal_year, f.rating)
@@ -231,4 +282,4 @@ def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = N
     den = [unit_of(h) for h in searcher.search(question, k=k, mode="dense", filters=f).hits]
     cos = max((h.dense_score or 0.0 for h in hits[:TOP]), default=0.0)
     sentence = best_sentence(searcher, hits, searcher.encode_query(question))
-    return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(sentence, stats.probe_mean, stats.probe_std))
+    return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(sentence, stats.probe_mean, stats.probe_std), comp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -10,6 +11,8 @@ from typing import Any
 from ingest.normalize import fold
 
 DEFAULT_DROP_POS = ("補助記号", "記号", "空白", "助詞", "助動詞")
+NOUN_PARTS = ("名詞", "形状詞", "接頭辞", "接尾辞")
+_KANA = re.compile(r"[\u3040-\u309f]+")
 
 
 @dataclass(frozen=True)
@@ -56,17 +59,37 @@ class JapaneseTokenizer:
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, token) of content words in already-folded `text`."""
-        out: list[tuple[int, int, str]] = []
+        return [(s, e, form) for s, e, form, pos1 in self._words(text) if pos1 not in self.spec.drop_pos]
+
+    def compounds(self, text: str, skip: frozenset[str] = frozenset()) -> list[tuple[str, list[str]]]:
+        """Compound terms of already-folded `text`: maximal runs of two or more touching noun parts
+        (nouns, prefixes, suffixes; not kana-only ones such as お, not tokens in `skip`), each as
+        (its text, its tokens). 宿泊税, 議員定数, 市営バス事業 name a topic; お金 does not."""
+        out: list[tuple[str, list[str]]] = []
+        run: list[tuple[int, int, str]] = []
+        for s, e, form, pos1 in [*self._words(text), (-1, -1, "", "")]:
+            part = pos1 in NOUN_PARTS and form not in skip and not _KANA.fullmatch(text[s:e])
+            if part and run and run[-1][1] == s:
+                run.append((s, e, form))
+                continue
+            if len(run) >= 2:
+                out.append((text[run[0][0] : run[-1][1]], [f for _s, _e, f in run]))
+            run = [(s, e, form)] if part else []
+        return out
+
+    def _words(self, text: str) -> list[tuple[int, int, str, str]]:
+        """(start, end, form, part of speech) of every non-blank word of `text`."""
+        out: list[tuple[int, int, str, str]] = []
         pos = 0
         for word in self._tagger(text):
             s = text.find(word.surface, pos)
             if s < 0:
                 continue
             pos = s + len(word.surface)
-            if word.feature.pos1 in self.spec.drop_pos or not word.surface.strip():
+            if not word.surface.strip():
                 continue
             form = word.surface
             if self.spec.form == "base" and getattr(word.feature, "orthBase", None):
                 form = word.feature.orthBase
-            out.append((s, pos, form.lower()))
+            out.append((s, pos, form.lower(), word.feature.pos1))
         return out

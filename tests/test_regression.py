@@ -71,20 +71,20 @@ ANSWER_PINS: dict[str, dict[str, float]] = {
     "named": {
         'factoid_accuracy': 0.9,
         'no_answer_detected': 0.5,
-        'refusal_precision': 0.667,
-        'answerable_refused': 0.053,
+        'refusal_precision': 0.8,
+        'answerable_refused': 0.027,
         'compare_city_p@1': 0.857,
         'compare_city_p@1_judged': 0.896,
-        'first_quote_relevant': 0.634,
+        'first_quote_relevant': 0.603,
     },
     "general": {
         'factoid_accuracy': 0.8,
-        'no_answer_detected': 0.375,
-        'refusal_precision': 0.667,
-        'answerable_refused': 0.04,
+        'no_answer_detected': 0.438,
+        'refusal_precision': 0.778,
+        'answerable_refused': 0.027,
         'compare_city_p@1': 0.887,
         'compare_city_p@1_judged': 0.94,
-        'first_quote_relevant': 0.625,
+        'first_quote_relevant': 0.644,
     },
 }
 
