@@ -27,6 +27,7 @@ decides when a comparison leaves a city out.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import threading
 import weakref
@@ -50,6 +51,8 @@ STOPWORDS = frozenset(
     "何 どう どの どこ どれ いくつ いくら どれくらい 何件 ある いる する なる れる できる 思う こと もの ため よう "
     "とき 的 市 か 取組 取り組み 取組む 取り組む 状況 実績 内容 方法 について".split()
 )
+
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,8 @@ class CorpusStats:
 
         needle = compact(text).lower()
         rows = min((self.rows(t) for t in dict.fromkeys(tokens)), key=len, default=np.empty(0, dtype=np.int64))
-        return any(needle in compact(self._chunks[int(r)].text).lower() for r in rows)
+        # chunk texts are already in search form (folded): only layout and case to drop
+        return any(needle in _SPACE.sub("", self._chunks[int(r)].text).lower() for r in rows)
 
 
 _STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
