@@ -4,7 +4,8 @@
 
 1. Features of every dev question: the dev split of the judged query files (unanswerable → 0,
    judged → 1) plus ``eval/queries_calibration.jsonl`` (dev-only questions written blind from
-   general municipal topics, labelled afterwards by reading the corpus), computed with every
+   general municipal topics, labelled afterwards by reading the corpus) and
+   ``eval/queries_keywords.jsonl`` (keyword-style questions made the same way), computed with every
    refusal switched off; and of every city group of the dev cross-city questions (label: its
    first passage is judged relevant).
 2. A logistic regression (L2, standardized features are *not* used so the weights are the
@@ -31,6 +32,9 @@ from eval.metrics import expected_cities, gains
 from eval.queries import DEFAULT_FILES, HERE, load_queries, read_rows
 
 CALIBRATION = HERE / "queries_calibration.jsonl"
+# Keyword-style questions (nouns strung together: 時間外勤務縮減), written blind and labelled the same
+# way; labels only (not pooled), so they serve the calibration and nothing else.
+KEYWORDS = HERE / "queries_keywords.jsonl"
 FEATURES = ("coverage", "phrases", "agreement", "cosine_z", "compounds")
 # The model's features: coverage and agreement got weights near 0 once compounds joined (leave-one-out
 # log-loss 0.253 with all five, 0.238 without those two; refusals the same), so they are reported only.
@@ -46,8 +50,8 @@ def question_rows(searcher: Any) -> list[dict[str, Any]]:
              if q.type == "unanswerable" or q.relevant]
     # the answerable calibration questions are also judged dev queries (queries_dev_judged.jsonl): once each
     seen = {qid for *_, qid in items}
-    items += [(r["query"], bool(r["answerable"]), None, r["id"]) for r in read_rows(CALIBRATION)
-              if r["split"] == "dev" and r["id"] not in seen]
+    items += [(r["query"], bool(r["answerable"]), None, r["id"]) for path in (CALIBRATION, KEYWORDS)
+              for r in read_rows(path) if r["split"] == "dev" and r["id"] not in seen]
     out = []
     for text, label, answer, qid in items:
         a = extractive_answer(searcher, text, min_confidence=-1.0, min_support=0.0)
