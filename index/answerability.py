@@ -33,7 +33,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -116,11 +116,49 @@ def phrase_coverage(pairs: Sequence[tuple[str, str]], together: Callable[[tuple[
     return sum(map(together, pairs)) / len(pairs) if pairs else 1.0
 
 
-def compound_coverage(compounds: Sequence[tuple[str, Sequence[str]]],
-                      found: Callable[[tuple[str, Sequence[str]]], bool]) -> float:
-    """Share of `compounds` (text, alternative wordings) that `found` finds in the corpus (1.0 for none)."""
+class Compound(NamedTuple):
+    """A compound term of a question: its text, its parts (surface, BM25 token, verbal noun?) and
+    its other wordings (from the thesaurus)."""
+
+    text: str
+    parts: tuple[tuple[str, str, bool], ...]
+    wordings: tuple[str, ...] = ()
+
+
+def compound_coverage(compounds: Sequence[Compound], found: Callable[[Compound], bool]) -> float:
+    """Share of `compounds` that `found` finds in the corpus (1.0 for none)."""
     hits = [found(c) for c in compounds]
     return sum(hits) / len(hits) if hits else 1.0
+
+
+MAX_SPLIT_PARTS = 8  # longer runs are looked up whole (the split search grows as n³)
+Part = tuple[str, str, bool]
+
+
+def composed(parts: Sequence[Part], verbatim: Callable[[Sequence[Part]], bool], known: Callable[[Part], bool]) -> bool:
+    """Whether a compound is written in the corpus, or is pieces the corpus writes.
+
+    A keyword query strings terms together (市有地売却 = 市有地 + 売却, RPA導入効果 = RPA + 導入効果,
+    テレワーク導入 = テレワーク + a verbal noun) where a topic the corpus lacks is one term (宿泊税,
+    議員定数). So a piece of three parts or more may split in two anywhere, a piece of two only
+    before a verbal noun, and a one-part piece must be `known` (a corpus word of two characters or
+    more, so that 消防団員 is not 消防団 + 員)."""
+    n = len(parts)
+    memo: dict[tuple[int, int], bool] = {}
+
+    def found(i: int, j: int) -> bool:
+        if (i, j) not in memo:
+            if j - i == 1:
+                memo[i, j] = known(parts[i])
+            elif verbatim(parts[i:j]):
+                memo[i, j] = True
+            elif j - i == 2:
+                memo[i, j] = parts[i + 1][2] and known(parts[i]) and known(parts[i + 1])
+            else:
+                memo[i, j] = n <= MAX_SPLIT_PARTS and any(found(i, k) and found(k, j) for k in range(i + 1, j))
+        return memo[i, j]
+
+    return n >= 1 and (verbatim(parts) if n < 2 else found(0, n))
 
 
 def agreement(lexical: Sequence[Any], dense: Sequence[Any], k: int) -> float:
@@ -232,7 +270,7 @@ def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[
     return content_tokens(t for _s, _e, t in spans), adjacent_pairs(spans)
 
 
-def question_compounds(searcher: Any, question: str) -> list[tuple[str, list[str]]]:
+def question_compounds(searcher: Any, question: str) -> list[Compound]:
     """Compound terms of a question (folded, lower-cased; question words break a compound), each
     with its other wordings: a thesaurus phrase inside it replaced by what the phrase expands to
     (入力作業 → rpa, 住民組織 → 自治会). A compound the corpus words otherwise is not an absent topic."""
@@ -242,20 +280,27 @@ def question_compounds(searcher: Any, question: str) -> list[tuple[str, list[str
     spans = searcher.tokenizer.spans(folded)
     thesaurus = getattr(searcher.lexical, "thesaurus", None)
     expansions = thesaurus.expand(folded, {s for s, _e, _t in spans}, {e for _s, e, _t in spans}) if thesaurus else []
-    out: list[tuple[str, list[str]]] = []
-    for text, _tokens in searcher.tokenizer.compounds(folded, STOPWORDS):
+    out: dict[str, Compound] = {}
+    for text, parts in searcher.tokenizer.compounds(folded, STOPWORDS):
         start = folded.find(text)
-        out.append((text, [text[: x.start - start] + add + text[x.end - start :] for x in expansions
-                           if start <= x.start and x.end <= start + len(text) for add in x.adds]))
-    return list(dict(out).items())
+        wordings = tuple(text[: x.start - start] + add + text[x.end - start :] for x in expansions
+                         if start <= x.start and x.end <= start + len(text) for add in x.adds)
+        out.setdefault(text, Compound(text, tuple(parts), wordings))
+    return list(out.values())
 
 
-def compound_found(searcher: Any, stats: CorpusStats, compound: tuple[str, Sequence[str]]) -> bool:
-    """Whether the corpus writes the compound, or one of its alternative wordings, verbatim."""
+def compound_found(searcher: Any, stats: CorpusStats, compound: Compound) -> bool:
+    """Whether the corpus writes the compound (:func:`composed`) or one of its other wordings."""
     from ingest.normalize import fold
 
-    return any(stats.occurs(text, searcher.tokenizer.tokens(fold(text)) or [text])
-               for text in (compound[0], *compound[1]))
+    def verbatim(parts: Sequence[Part]) -> bool:
+        return stats.occurs("".join(p[0] for p in parts), [p[1] for p in parts])
+
+    def known(part: Part) -> bool:
+        return len(part[0]) >= 2 and stats.df(part[1]) > 0
+
+    return (composed(compound.parts, verbatim, known)
+            or any(stats.occurs(w, searcher.tokenizer.tokens(fold(w)) or [w]) for w in compound.wordings))
 
 
 def unit_of(hit: Any) -> str:

@@ -59,27 +59,29 @@ class JapaneseTokenizer:
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, token) of content words in already-folded `text`."""
-        return [(s, e, form) for s, e, form, pos1 in self._words(text) if pos1 not in self.spec.drop_pos]
+        return [(s, e, form) for s, e, form, pos1, _v in self._words(text) if pos1 not in self.spec.drop_pos]
 
-    def compounds(self, text: str, skip: frozenset[str] = frozenset()) -> list[tuple[str, list[str]]]:
+    def compounds(self, text: str, skip: frozenset[str] = frozenset()) -> list[tuple[str, list[tuple[str, str, bool]]]]:
         """Compound terms of already-folded `text`: maximal runs of two or more touching noun parts
-        (nouns, prefixes, suffixes; not kana-only ones such as お, not tokens in `skip`), each as
-        (its text, its tokens). 宿泊税, 議員定数, 市営バス事業 name a topic; お金 does not."""
-        out: list[tuple[str, list[str]]] = []
-        run: list[tuple[int, int, str]] = []
-        for s, e, form, pos1 in [*self._words(text), (-1, -1, "", "")]:
+        (nouns, adjectival nouns, prefixes, suffixes; not kana-only ones such as お, not tokens in
+        `skip`), each as (its text, its parts as (surface, token, verbal)); a verbal noun (サ変:
+        導入, 削減) can take an object (テレワーク導入 = テレワークを導入). 宿泊税, 議員定数,
+        市営バス事業 name a topic; お金 does not."""
+        out: list[tuple[str, list[tuple[str, str, bool]]]] = []
+        run: list[tuple[int, int, str, bool]] = []
+        for s, e, form, pos1, verbal in [*self._words(text), (-1, -1, "", "", False)]:
             part = pos1 in NOUN_PARTS and form not in skip and not _KANA.fullmatch(text[s:e])
             if part and run and run[-1][1] == s:
-                run.append((s, e, form))
+                run.append((s, e, form, verbal))
                 continue
             if len(run) >= 2:
-                out.append((text[run[0][0] : run[-1][1]], [f for _s, _e, f in run]))
-            run = [(s, e, form)] if part else []
+                out.append((text[run[0][0] : run[-1][1]], [(text[a:b], f, v) for a, b, f, v in run]))
+            run = [(s, e, form, verbal)] if part else []
         return out
 
-    def _words(self, text: str) -> list[tuple[int, int, str, str]]:
-        """(start, end, form, part of speech) of every non-blank word of `text`."""
-        out: list[tuple[int, int, str, str]] = []
+    def _words(self, text: str) -> list[tuple[int, int, str, str, bool]]:
+        """(start, end, form, part of speech, verbal noun?) of every non-blank word of `text`."""
+        out: list[tuple[int, int, str, str, bool]] = []
         pos = 0
         for word in self._tagger(text):
             s = text.find(word.surface, pos)
@@ -91,5 +93,6 @@ class JapaneseTokenizer:
             form = word.surface
             if self.spec.form == "base" and getattr(word.feature, "orthBase", None):
                 form = word.feature.orthBase
-            out.append((s, pos, form.lower(), word.feature.pos1))
+            verbal = str(getattr(word.feature, "pos3", "")).startswith("サ変")
+            out.append((s, pos, form.lower(), word.feature.pos1, verbal))
         return out

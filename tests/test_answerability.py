@@ -13,7 +13,9 @@ from index.answerability import (
     adjacent_pairs,
     agreement,
     answerability,
+    Compound,
     compound_coverage,
+    composed,
     compound_found,
     content_tokens,
     corpus_stats,
@@ -59,8 +61,10 @@ def test_compounds_are_runs_of_touching_noun_parts():
     tok = JapaneseTokenizer()
     got = tok.compounds(fold("市営バス事業の民営化とお金の話").lower(), STOPWORDS)
     assert [text for text, _ in got] == ["市営バス事業", "民営化"]  # お金: a kana prefix is no topic
-    assert got[0][1] == ["市営", "バス", "事業"]
-    assert tok.compounds(fold("宿泊税の導入").lower()) == [("宿泊税", ["宿泊", "税"])]
+    assert got[0][1] == [("市営", "市営", False), ("バス", "バス", False), ("事業", "事業", False)]
+    # (surface, token, verbal noun?): 宿泊 (宿泊する) is one, 税 is not
+    assert tok.compounds(fold("宿泊税の導入").lower()) == [("宿泊税", [("宿泊", "宿泊", True), ("税", "税", False)])]
+    assert tok.compounds(fold("テレワーク導入").lower())[0][1][1] == ("導入", "導入", True)
     assert tok.compounds(fold("導入").lower()) == []  # one noun is no compound
     # a question word breaks a compound: 何件 is asked, not part of the topic
     assert [t for t, _ in tok.compounds(fold("電子申請何件").lower(), STOPWORDS)] == ["電子申請"]
@@ -68,10 +72,29 @@ def test_compounds_are_runs_of_touching_noun_parts():
 
 def test_compound_coverage_counts_compounds_found_in_any_wording():
     corpus = {"rpa", "電子申請"}
-    found = lambda c: any(w in corpus for w in (c[0], *c[1]))  # noqa: E731
-    assert compound_coverage([("入力作業", ["rpa"]), ("宿泊税", [])], found) == 0.5
-    assert compound_coverage([("電子申請", [])], found) == 1.0
+    found = lambda c: any(w in corpus for w in (c.text, *c.wordings))  # noqa: E731
+    assert compound_coverage([Compound("入力作業", (), ("rpa",)), Compound("宿泊税", ())], found) == 0.5
+    assert compound_coverage([Compound("電子申請", ())], found) == 1.0
     assert compound_coverage([], found) == 1.0
+
+
+def test_a_compound_may_be_written_pieces_but_a_two_part_term_only_whole():
+    corpus = "市有地の売却 導入効果 消防団の活動 宿泊施設 市税 議員 定数 テレワークの導入 児童"
+    words = {"市有", "地", "売却", "導入", "効果", "rpa", "消防", "団", "員", "宿泊", "税", "議員", "定数", "テレワーク", "児童"}
+    verbatim = lambda ps: "".join(p[0] for p in ps) in corpus  # noqa: E731
+    known = lambda p: len(p[0]) >= 2 and p[1] in words  # noqa: E731
+    verbal = {"売却", "導入", "宿泊", "手当"}
+    parts = lambda *ps: [(p, p, p in verbal) for p in ps]  # noqa: E731
+    assert composed(parts("市有", "地", "売却"), verbatim, known)  # 市有地 + 売却
+    assert composed(parts("rpa", "導入", "効果"), verbatim, known)  # rpa + 導入効果
+    assert composed(parts("テレワーク", "導入"), verbatim, known)  # a term + a verbal noun
+    assert not composed(parts("宿泊", "税"), verbatim, known)  # two parts: written whole or absent
+    assert not composed(parts("議員", "定数"), verbatim, known)
+    assert not composed(parts("児童", "手当"), verbatim, known)  # 手当 is no corpus word here
+    assert not composed(parts("消防", "団", "員"), verbatim, known)  # 員 is no term of its own
+    assert composed(parts("宿泊", "施設"), verbatim, known)
+    long = parts(*["公共", "施設"] * 10)  # too long to search for a split: whole or absent
+    assert not composed(long, lambda ps: len(ps) < 20, lambda p: True)
 
 
 def test_agreement_counts_shared_keys_of_the_two_tops():
@@ -123,12 +146,15 @@ def test_absent_topic_is_refused_and_a_present_one_answered(searcher):
 def test_compound_terms_are_looked_up_verbatim_and_in_the_thesaurus_wordings(searcher):
     stats = corpus_stats(searcher)
     absent, = question_compounds(searcher, "宿泊税の導入")
-    assert absent == ("宿泊税", []) and not compound_found(searcher, stats, absent)
+    assert absent.text == "宿泊税" and absent.wordings == () and not compound_found(searcher, stats, absent)
     written, = question_compounds(searcher, "職員研修の進め方")
-    assert written[0] == "職員研修" and compound_found(searcher, stats, written)  # the fixture writes it
+    assert written.text == "職員研修" and compound_found(searcher, stats, written)  # the fixture writes it
     # 入力作業 is not written in the fixture documents, but the thesaurus words it RPA
-    (text, wordings), = question_compounds(searcher, "入力作業の肩代わり")
-    assert text == "入力作業" and "rpa" in wordings
-    assert not stats.occurs("入力作業", ["入力", "作業"]) and compound_found(searcher, stats, (text, wordings))
+    typed, = question_compounds(searcher, "入力作業の肩代わり")
+    assert typed.text == "入力作業" and "rpa" in typed.wordings
+    assert not stats.occurs("入力作業", ["入力", "作業"]) and compound_found(searcher, stats, typed)
     e = evidence(searcher, "宿泊税の導入", searcher.search("宿泊税の導入", k=5).hits)
     assert e.compounds == 0.0 and evidence(searcher, "入力作業の肩代わり", []).compounds == 1.0
+    # a keyword query strings written terms together: 職員研修 + 計画
+    keywords, = question_compounds(searcher, "職員研修計画")
+    assert not stats.occurs("職員研修計画", ["職員", "研修", "計画"]) and compound_found(searcher, stats, keywords)
