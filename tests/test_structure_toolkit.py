@@ -127,6 +127,36 @@ def test_list_and_detail_pages_merge_into_one_initiative() -> None:
     assert all(len(i.spans) == 2 for i in doc.initiatives)
 
 
+def test_steps_numbered_inside_an_item_stay_in_that_item() -> None:
+    text = "\n".join(["2 実施計画",
+                      "(1) 市税の収納率向上", "【取組内容】", "口座振替を広げる。", "担当課:収税課",
+                      "(2) 使用料の見直し", "【取組内容】", "原価を算定する。", "担当課:財政課",
+                      "(3) 市有地の売却", "【取組内容】", "未利用地を売る。", "担当課:管財課",
+                      "(4) RPAの導入", "【取組内容】", "定型業務を自動化する。",
+                      "(1) 対象業務の棚卸し", "(2) シナリオ作成", "(3) 全庁展開", "担当課:情報政策課",
+                      "(5) 定員管理の適正化", "【取組内容】", "配置を見直す。", "担当課:職員課"])
+    doc = recognize(text, clean(text), META)
+    got = {i.number: (i.title, i.departments) for i in doc.initiatives}
+    assert got == {"(1)": ("市税の収納率向上", ["収税課"]), "(2)": ("使用料の見直し", ["財政課"]),
+                   "(3)": ("市有地の売却", ["管財課"]), "(4)": ("RPAの導入", ["情報政策課"]),
+                   "(5)": ("定員管理の適正化", ["職員課"])}
+    rpa = next(i for i in doc.initiatives if i.number == "(4)")
+    assert "全庁展開" in "".join(text[s:e] for s, e in rpa.spans)
+    first = next(i for i in doc.initiatives if i.number == "(1)")
+    assert "棚卸し" not in "".join(text[s:e] for s, e in first.spans)
+
+
+def test_nested_runs_are_a_restart_after_which_the_list_goes_on() -> None:
+    from ingest.structure.outline import nested_runs
+
+    assert nested_runs([(0, 1), (1, 2), (2, 6), (3, 1), (4, 2), (5, 3), (6, 7)]) == {3, 4, 5}
+    assert nested_runs([(0, 1), (1, 2), (2, 3), (3, 1), (4, 2), (5, 3)]) == set()  # a list, then its detail pages
+    assert nested_runs([(0, 1), (1, 2), (2, 1), (3, 3)]) == {2}
+    assert nested_runs([(0, 1), (1, 5), (2, 1), (3, 2)]) == set()  # nothing after the run: not told apart
+    assert nested_runs([(0, 1), (1, None), (2, 1), (3, 2)]) == set()
+    assert nested_runs([]) == set()
+
+
 def test_manifest_structure_options_configure_a_family_without_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 

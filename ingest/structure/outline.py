@@ -166,3 +166,25 @@ def choose_level(stats: list[SchemeStats], min_items: int = 3) -> SchemeStats | 
     if not cands:
         return None
     return max(cands, key=lambda s: (s.score, s.level, s.scheme))
+
+
+def nested_runs(values: list[tuple[int, int | None]]) -> set[int]:
+    """Entries of a list printed inside one of its own items: in (index, number) order of one
+    numbering scheme, a run counting 1, 2, … right after item n, after which the list goes on at
+    n + 1 ((6) 取組内容 (1) 棚卸し (2) 試行 (3) 全庁展開 (7) …). Such a run is the steps of item n,
+    not the list starting over (as a summary list followed by its detail pages does: there the
+    second 1, 2, … runs on to the end). Returns the indexes of the nested entries."""
+    out: set[int] = set()
+    i = 1
+    while i < len(values):
+        before = values[i - 1][1]
+        if values[i][1] == 1 and before is not None and before >= 2:
+            j = i
+            while j + 1 < len(values) and values[j + 1][1] == (values[j][1] or 0) + 1:
+                j += 1
+            if j + 1 < len(values) and values[j + 1][1] == before + 1:
+                out.update(idx for idx, _v in values[i : j + 1])
+                i = j + 1
+                continue
+        i += 1
+    return out

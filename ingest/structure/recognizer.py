@@ -17,7 +17,7 @@ import ingest.structure.tables as T
 from ingest.structure.numbering import match_marker, printed_number
 from ingest.structure.actionplan import action_plan_initiatives
 from ingest.structure.lines import entries_of, titles
-from ingest.structure.outline import Entry, accept, assign_levels, choose_level, link_parents, scheme_stats
+from ingest.structure.outline import Entry, accept, assign_levels, choose_level, link_parents, nested_runs, scheme_stats
 
 _REPEAT = re.compile(r"\s*[(（]再掲[)）]\s*$")
 
@@ -55,15 +55,16 @@ class _Item:
     grades: list[str] = field(default_factory=list)  # a rating column flattened into the title line
 
 
-def _block_ends(entries: list[Entry], levels_cut: int) -> list[int]:
-    """For each entry, where the block of a marker at `levels_cut` starting there would end."""
+def _block_ends(entries: list[Entry], levels_cut: int, inside: set[int] = frozenset()) -> list[int]:
+    """For each entry, where the block of a marker at `levels_cut` starting there would end
+    (entries in `inside` belong to the block before them and end none)."""
     n = len(entries)
     ends = [n] * n
     nxt = n
     for i in range(n - 1, -1, -1):
         ends[i] = nxt
         e = entries[i]
-        if e.accepted and e.level <= levels_cut:
+        if e.accepted and e.level <= levels_cut and i not in inside:
             nxt = i
     return ends
 
@@ -154,10 +155,12 @@ def _outline_items(entries: list[Entry], profile: Profile, year: int | None, use
     items: dict[tuple, _Item] = {}
     by_title: dict[tuple, _Item] = {}
     for st in chosen:
-        ends = _block_ends(entries, st.level)
+        listed = [e for e in entries if e.accepted and e.marker and e.marker.scheme == st.scheme and e.idx not in used]
+        nested = nested_runs([(e.idx, e.marker.value if e.marker and e.marker.numbered else None) for e in listed])
+        ends = _block_ends(entries, st.level, nested)
         by_parent = st.restarts >= 3
-        for e in entries:
-            if not (e.accepted and e.marker and e.marker.scheme == st.scheme) or e.idx in used:
+        for e in listed:
+            if e.idx in used or e.idx in nested:
                 continue
             parents = [entries[p] for p in e.parents]
             # the nearest enclosing heading's title identifies the parent across a list and its detail pages
