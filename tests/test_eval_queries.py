@@ -112,3 +112,19 @@ def test_text_shown_in_pieces_is_not_shown_again():
     assert not _covered(shown, {"doc": "d", "start": 950, "end": 1000}, "q1")
     assert _covered(shown, {"doc": "d", "start": 600, "end": 750}, "q2")
     assert not _covered(set(), {"doc": "d", "start": 0, "end": 1}, "q1")
+
+
+def test_calibration_only_questions_are_dev_and_restate_no_test_query():
+    """The calibration and keyword-style questions tune the answerability model, so none may be
+    worded almost like a test query (that would leak test into tuning)."""
+    from difflib import SequenceMatcher
+
+    from eval.calibrate import CALIBRATION, KEYWORDS
+
+    rows = [r for p in (CALIBRATION, KEYWORDS) for r in read_rows(p)]
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert all(r["split"] == "dev" and isinstance(r["answerable"], bool) and r["query"].strip() for r in rows)
+    assert {r["id"][:2] for r in read_rows(KEYWORDS)} == {"kw"}
+    test = load_queries(split="test")
+    close = [(r["id"], q.id) for r in rows for q in test if SequenceMatcher(None, r["query"], q.query).ratio() >= 0.67]
+    assert close == []
