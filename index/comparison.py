@@ -24,6 +24,15 @@ def strong_cities(best: dict[str, float], share: float) -> set[str]:
     return {c for c, v in best.items() if v >= share * top}
 
 
+def mark_strength(groups: list[CityGroup], weak_share: float) -> None:
+    """Each group's best score as a share of the best group's, and whether that is under
+    `weak_share` (a weak match: still shown, so a reader sees what little there is, but flagged)."""
+    top = max((g.best_score for g in groups), default=0.0)
+    for g in groups:
+        g.strength = round(g.best_score / top, 4) if top > 0 else 1.0
+        g.weak = weak_share > 0 and g.strength < weak_share
+
+
 class ComparisonMixin:
     """compare / initiative / similar for :class:`index.searcher.Searcher`."""
 
@@ -87,6 +96,7 @@ class ComparisonMixin:
             if p >= support:
                 groups.append(CityGroup(c, hits, best[c], round(p, 4)))
         ordered = sorted(groups, key=lambda g: (-g.best_score, g.city))
+        mark_strength(ordered, self.settings.compare_weak_share)
         scope = asked or tuple(self.filters.cities)
         missing = sorted(set(scope) - {g.city for g in ordered})
         return Comparison(q, ordered, (time.perf_counter() - t0) * 1000, missing)

@@ -142,12 +142,17 @@ class _Ranking:
     timings: dict[str, float]
 
 
+WEAK_LABEL = "関連弱"  # how a weak comparison match is marked to readers (UI, MCP text)
+
+
 @dataclass
 class CityGroup:
     city: str
     hits: list[Hit]
     best_score: float
     support: float | None = None  # answerability of the city's passages; None when omission is off
+    strength: float = 1.0  # best_score as a share of the best city's (1.0 for the best city)
+    weak: bool = False  # strength under the compare_weak_share setting: shown, but flagged
 
 
 @dataclass

@@ -156,6 +156,12 @@ class Settings(BaseSettings):
         "municipalities' (27 cities, weakest 0.382); 0.4 loses 4 of 89 there. Measured with convex fusion and applied only "
         "there, and only when no city is asked for (by filter or by name)",
     )
+    compare_weak_share: float = Field(
+        default=0.5, ge=0, le=1,
+        description="A city of /compare whose best passage scores under this share of the best city's best is flagged as a "
+        "weak match (shown, marked 関連弱; 0 = never). Other municipalities: 18% of the 73 flagged cities' first passages "
+        "are relevant, 60% of the others'; seeds dev: 0 of 1 flagged (0.65 flagged 4, 3 of them relevant)",
+    )
     ann_threshold: int = Field(
         default=50_000, ge=1, description="Above this many chunks FAISS uses HNSW (measured recall in make bench)"
     )

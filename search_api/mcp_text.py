@@ -6,7 +6,7 @@ from typing import Any
 
 from index.display import excerpt, locate
 from index.qa import LEFT_OUT
-from index.results import initiative_label
+from index.results import WEAK_LABEL as WEAK, initiative_label
 from search_api.schemas import AnswerResponse, CompareResponse, HitOut, InitiativeOut, SearchResponse
 from search_api.ui.display import EXTRA_LABELS, KIND_LABELS, initiative_url, source_url
 
@@ -70,7 +70,7 @@ def compare_text(r: CompareResponse, base: str) -> str:
         return f"「{r.query}」の市ごとの比較: {NOTHING}"
     parts = [f"「{r.query}」の市ごとの比較（{len(r.cities)}市、よく合う市から順に）"]
     for group in r.cities:
-        parts.append(f"■ {group.city}")
+        parts.append(f"■ {group.city}" + (f"（{WEAK}）" if group.weak else ""))
         parts.extend(hit_text(n, h, base) for n, h in enumerate(group.results, 1))
     if r.cities_without_match:
         parts.append(f"{LEFT_OUT}: {'、'.join(r.cities_without_match)}")

@@ -54,7 +54,8 @@ def compare(searcher: Searcher, body: CompareRequest) -> CompareResponse:
     r = searcher.compare(body.query, body.per_city, tuple(body.cities or ()), to_filters(body.filters))
     return CompareResponse.model_validate(
         {"query": body.query, "took_ms": round(r.took_ms, 2),
-         "cities": [{"city": g.city, "results": [hit_out(h) for h in g.hits]} for g in r.groups],
+         "cities": [{"city": g.city, "results": [hit_out(h) for h in g.hits], "strength": g.strength, "weak": g.weak}
+                    for g in r.groups],
          "cities_without_match": r.without_match}
     )
 

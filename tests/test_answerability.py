@@ -158,3 +158,25 @@ def test_compound_terms_are_looked_up_verbatim_and_in_the_thesaurus_wordings(sea
     # a keyword query strings written terms together: 職員研修 + 計画
     keywords, = question_compounds(searcher, "職員研修計画")
     assert not stats.occurs("職員研修計画", ["職員", "研修", "計画"]) and compound_found(searcher, stats, keywords)
+
+
+def test_mark_strength_flags_cities_far_below_the_best_one():
+    from index.comparison import mark_strength
+    from index.results import CityGroup
+
+    groups = [CityGroup("A", [], 2.0), CityGroup("B", [], 1.4), CityGroup("C", [], 1.2)]
+    mark_strength(groups, 0.65)
+    assert [(g.strength, g.weak) for g in groups] == [(1.0, False), (0.7, False), (0.6, True)]
+    mark_strength(groups, 0.0)  # 0 = never flagged
+    assert not any(g.weak for g in groups)
+    zero = [CityGroup("A", [], 0.0), CityGroup("B", [], -1.0)]
+    mark_strength(zero, 0.65)  # no positive best: no scale, nothing flagged
+    assert [(g.strength, g.weak) for g in zero] == [(1.0, False), (1.0, False)]
+    mark_strength([], 0.65)
+
+
+def test_compare_reports_each_citys_strength(searcher):
+    groups = searcher.compare("RPAの導入", per_city=1, min_share=0.0).groups
+    assert groups[0].strength == 1.0 and not groups[0].weak
+    assert all(0 < g.strength <= 1 and g.weak == (g.strength < searcher.settings.compare_weak_share) for g in groups)
+    assert [g.strength for g in groups] == sorted((g.strength for g in groups), reverse=True)

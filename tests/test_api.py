@@ -81,6 +81,8 @@ def test_compare(client: TestClient):
     cities = r.json()["cities"]
     assert len({c["city"] for c in cities}) == len(cities) >= 3
     assert all(1 <= len(c["results"]) <= 2 for c in cities)
+    assert cities[0]["strength"] == 1.0 and not cities[0]["weak"]  # the best city is the scale
+    assert all(c["weak"] == (c["strength"] < 0.5) for c in cities)  # the default weak share
     shown, without = {c["city"] for c in cities}, set(r.json()["cities_without_match"])
     assert not shown & without and shown | without == {d["city"] for d in client.get("/documents").json()["documents"]}
     only = client.post("/compare", json={"query": "RPAの導入", "cities": ["小平市"]}).json()

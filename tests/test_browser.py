@@ -107,6 +107,11 @@ def test_type_a_query_and_press_enter(page: Any, base_url: str, browser: Any, of
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"
 
+    weak = open_page(browser, base_url, offsite, TABLET)
+    weak.goto(base_url + "/compare?q=" + "ペーパーレス化")
+    weak.wait_for_selector("table.compare-table")
+    assert weak.locator("th.weak .badge.weak").first.is_visible()
+    weak.context.close()
     tablet = open_page(browser, base_url, offsite, TABLET)
     tablet.goto(page.url)
     tablet.wait_for_selector("article.hit")
@@ -120,11 +125,18 @@ def test_compare_has_one_column_per_city(page: Any, base_url: str, browser: Any,
     page.get_by_role("link", name="市ごとに並べて比較する").click()
     page.wait_for_selector("table.compare-table")
     heads = page.locator("table.compare-table thead th").all_inner_texts()
-    assert sorted(heads) == sorted(["狛江市", "小平市", "昭島市", "西東京市"])
+    assert sorted(h.removesuffix(" 関連弱") for h in heads) == sorted(["狛江市", "小平市", "昭島市", "西東京市"])
+    # a city far below the best one is flagged where a reader sees it
+    assert page.locator("table.compare-table thead th.weak .badge.weak").count() == sum(h.endswith("関連弱") for h in heads)
     assert page.locator("table.compare-table tbody td").count() == len(heads)
     assert page.locator("table.compare-table .cell-item").count() >= 3
     assert no_horizontal_scroll(page)
     shot(page, "compare")
+    weak = open_page(browser, base_url, offsite, TABLET)
+    weak.goto(base_url + "/compare?q=" + "ペーパーレス化")
+    weak.wait_for_selector("table.compare-table")
+    assert weak.locator("th.weak .badge.weak").first.is_visible()
+    weak.context.close()
     tablet = open_page(browser, base_url, offsite, TABLET)
     tablet.goto(page.url)
     tablet.wait_for_selector("table.compare-table")

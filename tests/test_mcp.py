@@ -342,3 +342,14 @@ def test_compare_text_names_the_cities_without_a_match():
     r = CompareResponse(query="RPA", took_ms=1.0, cities=[{"city": "小平市", "results": []}],
                         cities_without_match=["狛江市", "昭島市"])
     assert compare_text(r, "http://x").endswith("比較できる記述が見つからなかった市: 狛江市、昭島市")
+
+
+def test_compare_text_marks_a_weak_match():
+    from search_api.mcp_text import compare_text
+    from search_api.schemas import CompareResponse
+
+    r = CompareResponse(query="RPA", took_ms=1.0, cities=[
+        {"city": "小平市", "results": [], "strength": 1.0, "weak": False},
+        {"city": "狛江市", "results": [], "strength": 0.5, "weak": True}])
+    text = compare_text(r, "http://x")
+    assert "■ 小平市\n" in text + "\n" and "■ 狛江市（関連弱）" in text and "小平市（関連弱）" not in text

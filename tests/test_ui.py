@@ -134,14 +134,20 @@ def test_invalid_input_gives_a_friendly_page(client: TestClient, params: dict[st
 def test_compare_has_one_column_per_city(client: TestClient, searcher: Any):
     r = client.get("/compare", params={"q": "RPAの導入"})
     assert r.status_code == 200
-    heads = re.findall(r'<th scope="col" class="city-col">([^<]+)</th>', r.text)
+    heads = re.findall(r'<th scope="col" class="city-col(?: weak)?">([^<]+?)(?: <span|</th>)', r.text)
     assert sorted(heads) == sorted(searcher.cities)
+    # a city far below the best one is shown but flagged (and only such a city)
+    for q in ("RPAの導入", "ペーパーレス化"):
+        page = client.get("/compare", params={"q": q}).text
+        weak = re.findall(r'<th scope="col" class="city-col weak">([^<]+?) <span class="badge weak"', page)
+        assert weak == [g.city for g in searcher.compare(q, per_city=3).groups if g.weak], q
+    assert weak  # the fixture has one for ペーパーレス化 (小平市)
     assert "/compare.csv?q=" in r.text and "/compare.md?q=" in r.text
     assert "keyfacts" in r.text  # numbers are pulled out of the passages
     one = client.get("/compare", params={"q": "RPAの導入", "city": "狛江市"})
-    assert re.findall(r'class="city-col">([^<]+)<', one.text) == ["狛江市"]
+    assert re.findall(r'class="city-col(?: weak)?">([^<]+?)[ <]', one.text) == ["狛江市"]
     named = client.get("/compare", params={"q": "小平市のRPAの導入"})  # a city named is the city compared
-    assert re.findall(r'class="city-col">([^<]+)<', named.text) == ["小平市"]
+    assert re.findall(r'class="city-col(?: weak)?">([^<]+?)[ <]', named.text) == ["小平市"]
     assert client.get("/compare", params={"q": "RPA", "per_city": "0"}).status_code == 400
 
 

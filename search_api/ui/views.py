@@ -7,7 +7,7 @@ from typing import Any
 from markupsafe import Markup
 
 from index.qa import Answer
-from index.results import initiative_label
+from index.results import WEAK_LABEL, initiative_label
 from index.searcher import Filters, Hit, Searcher
 from ingest.paging import page_label, pages_of
 from search_api.source_view import position_label
@@ -48,9 +48,10 @@ def compare_columns(s: Searcher, q: str, per_city: int, f: Filters) -> tuple[lis
     """One column per city compared, best match first (cities without a comparable initiative keep
     an empty column), and the time taken."""
     r = s.compare(q, per_city=per_city, filters=f)
-    raw = {g.city: g.hits for g in r.groups}
+    raw = {g.city: g for g in r.groups}
     order = [g.city for g in r.groups] + r.without_match
-    cols = [{"city": c, "hits": [hit_view(h, 140) for h in raw.get(c, [])]} for c in order]
+    cols = [{"city": c, "hits": [hit_view(h, 140) for h in (raw[c].hits if c in raw else [])],
+             "weak": WEAK_LABEL if c in raw and raw[c].weak else ""} for c in order]
     return cols, r.took_ms
 
 
