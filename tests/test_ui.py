@@ -161,7 +161,11 @@ def test_compare_csv_export(client: TestClient, searcher: Any):
     assert rows[0][:5] == ["検索語", "市", "順位", "取組番号", "取組名"]
     assert {row[1] for row in rows[1:]} == set(searcher.cities)
     assert all(row[0] == "RPAの導入" and len(row) == len(rows[0]) for row in rows[1:])
-    assert any("RPA" in row[-1] or "ＲＰＡ" in row[-1] for row in rows[1:])
+    body = rows[0].index("本文")
+    assert any("RPA" in row[body] or "ＲＰＡ" in row[body] for row in rows[1:])
+    weak = {g.city for g in searcher.compare("ペーパーレス化", per_city=3).groups if g.weak}
+    paper = list(csv.reader(io.StringIO(client.get("/compare.csv", params={"q": "ペーパーレス化"}).content.decode("utf-8-sig"))))
+    assert weak and {row[1] for row in paper[1:] if row[-1] == "関連弱"} == weak  # 一致: the weak-match flag
 
 
 def test_compare_markdown_export(client: TestClient, searcher: Any):
@@ -175,6 +179,9 @@ def test_compare_markdown_export(client: TestClient, searcher: Any):
     table = [ln for ln in lines if ln.startswith("|")]
     assert len(table) >= 3 and all(ln.count("|") - ln.count("\\|") == width for ln in table)
     assert "## 出典" in r.text
+    weak = [g.city for g in searcher.compare("ペーパーレス化", per_city=3).groups if g.weak]
+    paper = client.get("/compare.md", params={"q": "ペーパーレス化"}).text
+    assert weak and all(f" {c}（関連弱） |" in paper for c in weak)
     assert client.get("/compare.md").status_code == 400
     assert client.get("/compare.pdf", params={"q": "RPA"}).status_code == 404
 

@@ -21,14 +21,15 @@ def compare_csv(q: str, cols: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["検索語", "市", "順位", "取組番号", "取組名", "担当課", "評価", "状況", "主な数値", "資料", "見出し",
-                "原文の位置", "本文"])
+                "原文の位置", "本文", "一致"])
     for col in cols:
         for n, v in enumerate(col["hits"], 1):
             w.writerow([_csv_cell(c) for c in (
                 q, col["city"], str(n), v["number"], v["title"], v["department"], v["rating_text"], v["status"],
-                " / ".join(v["facts_text"]), v["document_title"], v["path"], f"{v['file']} {v['lines']}", v["text"])])
+                " / ".join(v["facts_text"]), v["document_title"], v["path"], f"{v['file']} {v['lines']}", v["text"],
+                col.get("weak", ""))])
         if not col["hits"]:
-            w.writerow([_csv_cell(q), col["city"]] + [""] * 2 + ["該当する取組なし"] + [""] * 8)
+            w.writerow([_csv_cell(q), col["city"]] + [""] * 2 + ["該当する取組なし"] + [""] * 9)
     return "\ufeff" + buf.getvalue()
 
 
@@ -38,7 +39,7 @@ def _md(v: str) -> str:
 
 def compare_md(q: str, cols: list[dict[str, Any]]) -> str:
     """A Markdown table, one column per city and one row per rank, then the sources."""
-    lines = [f"# 市別比較: {_md(q)}", "", "| 順位 | " + " | ".join(_md(c["city"]) for c in cols) + " |",
+    lines = [f"# 市別比較: {_md(q)}", "", "| 順位 | " + " | ".join(_md(c["city"]) + (f"（{c['weak']}）" if c.get("weak") else "") for c in cols) + " |",
              "|---|" + "---|" * len(cols)]
     for n in range(max([len(c["hits"]) for c in cols] + [1])):
         cells = []
