@@ -9,7 +9,7 @@ from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
 from index.answerability import answerability, evidence, weights_of
-from index.results import InitiativeRef
+from index.results import WEAK_LABEL, InitiativeRef
 from index.searcher import Filters, Hit, Searcher
 from ingest.normalize import fold
 from ingest.paging import page_label, pages_of
@@ -106,9 +106,11 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     cited: list[Hit] = []
     lines: list[AnswerLine] = []
     left_out: list[str] = []
+    weak: set[str] = set()
     if is_comparison(question):
         comparison = searcher.compare(question, per_city=2, filters=filters)
         groups, left_out = comparison.groups, comparison.without_match
+        weak = {g.city for g in groups if g.weak}
         hits = [h for g in groups for h in g.hits]
         start = 0
         for g in groups:
@@ -127,7 +129,8 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     if not answerable:
         return Answer(question, False, NO_ANSWER, [], [], support, (time.perf_counter() - t0) * 1000,
                       extra=extra, retrieved=hits)
-    text = "\n".join(f"- {_label(ln)}: {ln.quote} [{ln.citation}]" for ln in lines)
+    text = "\n".join(f"- {_label(ln)}{f'（{WEAK_LABEL}）' if ln.city in weak else ''}: {ln.quote} [{ln.citation}]"
+                     for ln in lines)
     if left_out:  # a comparison says which cities had nothing comparable rather than hiding them
         text += left_out_note(left_out)
         extra["cities_without_match"] = left_out

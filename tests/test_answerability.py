@@ -180,3 +180,16 @@ def test_compare_reports_each_citys_strength(searcher):
     assert groups[0].strength == 1.0 and not groups[0].weak
     assert all(0 < g.strength <= 1 and g.weak == (g.strength < searcher.settings.compare_weak_share) for g in groups)
     assert [g.strength for g in groups] == sorted((g.strength for g in groups), reverse=True)
+
+
+def test_a_comparison_answer_marks_its_weak_cities(searcher):
+    from index.qa import extractive_answer
+
+    q = "電子決裁を各市で比較したい"  # the fixture: 小平市 far below 西東京市
+    weak = {g.city for g in searcher.compare(q, per_city=2).groups if g.weak}
+    a = extractive_answer(searcher, q, min_support=0.0)
+    assert a.answerable and weak
+    for row in a.answer.splitlines():
+        if row.startswith("- "):
+            city = next(c for c in searcher.filters.cities if row.startswith(f"- {c}"))
+            assert ("（関連弱）:" in row) == (city in weak), row
