@@ -146,8 +146,9 @@ class Settings(BaseSettings):
     )
     compare_min_support: float = Field(
         default=0.0, ge=0, le=1,
-        description="Answerability of a city's passages below which /compare leaves it out (0 = off). Off: dev calibrates "
-        "0.332, but short queries such as ペーパーレス化 then lose cities with relevant passages (狛江市 5レスの推進)",
+        description="Answerability of a city's passages below which /compare leaves it out (0 = off). Off: the dev-calibrated "
+        "threshold (python -m eval.calibrate prints it) makes short queries such as ペーパーレス化 lose cities with relevant "
+        "passages (狛江市 5レスの推進); weak cities are flagged instead (compare_weak_share)",
     )
     compare_min_share: float = Field(
         default=0.35, ge=0, le=1,
