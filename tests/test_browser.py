@@ -107,11 +107,6 @@ def test_type_a_query_and_press_enter(page: Any, base_url: str, browser: Any, of
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"
 
-    weak = open_page(browser, base_url, offsite, TABLET)
-    weak.goto(base_url + "/compare?q=" + "ペーパーレス化")
-    weak.wait_for_selector("table.compare-table")
-    assert weak.locator("th.weak .badge.weak").first.is_visible()
-    weak.context.close()
     tablet = open_page(browser, base_url, offsite, TABLET)
     tablet.goto(page.url)
     tablet.wait_for_selector("article.hit")
