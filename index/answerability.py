@@ -197,6 +197,7 @@ class CorpusStats:
         self._vocab: Mapping[str, int] = searcher.bm25.vocab_dict
         self._city = np.asarray([c.city for c in searcher.meta.chunks], dtype=object)
         self._chunks = searcher.meta.chunks
+        self._compact: dict[int, str] = {}  # row -> its text without layout, lower-cased (filled as read)
         tops = [best_sentence(searcher, searcher.search(p, k=TOP).hits, searcher.encode_query(p)) for p in PROBES]
         self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
 
@@ -222,8 +223,15 @@ class CorpusStats:
 
         needle = compact(text).lower()
         rows = min((self.rows(t) for t in dict.fromkeys(tokens)), key=len, default=np.empty(0, dtype=np.int64))
-        # chunk texts are already in search form (folded): only layout and case to drop
-        return any(needle in _SPACE.sub("", self._chunks[int(r)].text).lower() for r in rows)
+        return any(needle in self._compacted(int(r)) for r in rows)
+
+    def _compacted(self, row: int) -> str:
+        """A chunk's text as `occurs` compares it, computed once per row: chunk texts are already
+        in search form (folded), so only layout and case are dropped."""
+        text = self._compact.get(row)
+        if text is None:
+            text = self._compact[row] = _SPACE.sub("", self._chunks[row].text).lower()
+        return text
 
 
 _STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
@@ -291,7 +299,6 @@ def question_compounds(searcher: Any, question: str) -> list[Compound]:
 
 def compound_found(searcher: Any, stats: CorpusStats, compound: Compound) -> bool:
     """Whether the corpus writes the compound (:func:`composed`) or one of its other wordings."""
-    from ingest.normalize import fold
 
     def verbatim(parts: Sequence[Part]) -> bool:
         return stats.occurs("".join(p[0] for p in parts), [p[1] for p in parts])
@@ -300,7 +307,7 @@ def compound_found(searcher: Any, stats: CorpusStats, compound: Compound) -> boo
         return len(part[0]) >= 2 and stats.df(part[1]) > 0
 
     return (composed(compound.parts, verbatim, known)
-            or any(stats.occurs(w, searcher.tokenizer.tokens(fold(w)) or [w]) for w in compound.wordings))
+            or any(stats.occurs(w, searcher.tokenizer.tokens(w) or [w]) for w in compound.wordings))
 
 
 def unit_of(hit: Any) -> str:
