@@ -8,9 +8,10 @@ already has, combined by :func:`answerability` into one score in [0, 1]:
 * **phrases** — share of the question's compound parts (touching content-word pairs such as
   公営+競技, 宿泊+税) that occur together in at least one chunk;
 * **compounds** — share of the question's compound terms (runs of touching noun parts such as
-  宿泊税, 議員定数, 市営バス事業; :meth:`JapaneseTokenizer.compounds`) that occur verbatim in the
-  corpus: an absent topic is usually named by a compound the corpus never writes, even when each
-  of its parts (宿泊, 税) is common;
+  宿泊税, 議員定数, 市営バス事業; :meth:`JapaneseTokenizer.compounds`) that the corpus writes:
+  verbatim, in a thesaurus wording, or as pieces of a keyword string (:func:`composed`). An absent
+  topic is usually named by a compound the corpus never writes, even when each of its parts
+  (宿泊, 税) is common;
 * **agreement** — overlap of the lexical and the dense top-k (absent topics scatter);
 * **cosine_z** — the best *sentence* cosine of the top passages (index/sentences.py; the
   passages' own cosine when the index has no sentence vectors) as a z-score against what the
@@ -131,6 +132,7 @@ def compound_coverage(compounds: Sequence[Compound], found: Callable[[Compound],
     return sum(hits) / len(hits) if hits else 1.0
 
 
+OCCURS_CACHE = 50_000  # needles remembered per searcher (a few MB at most; cleared when full)
 MAX_SPLIT_PARTS = 8  # longer runs are looked up whole (the split search grows as n³)
 Part = tuple[str, str, bool]
 
@@ -198,6 +200,7 @@ class CorpusStats:
         self._city = np.asarray([c.city for c in searcher.meta.chunks], dtype=object)
         self._chunks = searcher.meta.chunks
         self._compact: dict[int, str] = {}  # row -> its text without layout, lower-cased (filled as read)
+        self._occurs: dict[str, bool] = {}  # needle -> whether some chunk has it
         tops = [best_sentence(searcher, searcher.search(p, k=TOP).hits, searcher.encode_query(p)) for p in PROBES]
         self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
 
@@ -217,13 +220,31 @@ class CorpusStats:
         return bool(np.intersect1d(self.rows(pair[0], city), self.rows(pair[1], city)).size)
 
     def occurs(self, text: str, tokens: Sequence[str]) -> bool:
-        """Whether a chunk has `text` (folded, lower-case) verbatim, layout aside; only the chunks
-        holding its rarest token (of `tokens`, its BM25 tokens) are read."""
+        """Whether a chunk has `text` (folded, lower-case) verbatim, layout aside. Only the chunks
+        holding all of `tokens` (its BM25 tokens) are read; answers are cached by text, since the
+        split search of :func:`composed` asks for the same pieces again."""
         from ingest.normalize import compact
 
         needle = compact(text).lower()
-        rows = min((self.rows(t) for t in dict.fromkeys(tokens)), key=len, default=np.empty(0, dtype=np.int64))
-        return any(needle in self._compacted(int(r)) for r in rows)
+        hit = self._occurs.get(needle)
+        if hit is None:
+            hit = any(needle in self._compacted(int(r)) for r in self._rows_with_all(tokens))
+            if len(self._occurs) >= OCCURS_CACHE:
+                self._occurs.clear()
+            self._occurs[needle] = hit
+        return hit
+
+    def _rows_with_all(self, tokens: Sequence[str]) -> np.ndarray:
+        """Chunks holding every one of `tokens` (rarest first, so the intersection stays small)."""
+        postings = sorted((self.rows(t) for t in dict.fromkeys(tokens)), key=len)
+        if not postings:
+            return np.empty(0, dtype=np.int64)
+        rows = postings[0]
+        for more in postings[1:]:
+            if not rows.size:
+                break
+            rows = np.intersect1d(rows, more, assume_unique=True)
+        return rows
 
     def _compacted(self, row: int) -> str:
         """A chunk's text as `occurs` compares it, computed once per row: chunk texts are already
@@ -289,11 +310,14 @@ def question_compounds(searcher: Any, question: str) -> list[Compound]:
     thesaurus = getattr(searcher.lexical, "thesaurus", None)
     expansions = thesaurus.expand(folded, {s for s, _e, _t in spans}, {e for _s, e, _t in spans}) if thesaurus else []
     out: dict[str, Compound] = {}
+    pos = 0
     for text, parts in searcher.tokenizer.compounds(folded, STOPWORDS):
-        start = folded.find(text)
+        start = folded.find(text, pos)  # compounds come in order: 市営バス事業とバス事業 has two
+        pos = start + len(text)
         wordings = tuple(text[: x.start - start] + add + text[x.end - start :] for x in expansions
                          if start <= x.start and x.end <= start + len(text) for add in x.adds)
-        out.setdefault(text, Compound(text, tuple(parts), wordings))
+        earlier = out.get(text)
+        out[text] = Compound(text, tuple(parts), tuple(dict.fromkeys((*(earlier.wordings if earlier else ()), *wordings))))
     return list(out.values())
 
 

@@ -139,7 +139,8 @@ class Settings(BaseSettings):
         default=1.441, ge=-100, le=100, description="weight of the top passages' best sentence cosine, as a corpus z-score"
     )
     answer_w_compounds: float = Field(
-        default=2.928, ge=-100, le=100, description="weight of the share of the question's compound terms found verbatim"
+        default=2.928, ge=-100, le=100,
+        description="weight of the share of the question's compound terms the corpus writes (whole, reworded, or as pieces)",
     )
     answer_min_support: float = Field(
         default=0.190, ge=0, le=1, description="Answerability below which /answer says nothing was found"

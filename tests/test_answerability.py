@@ -158,6 +158,12 @@ def test_compound_terms_are_looked_up_verbatim_and_in_the_thesaurus_wordings(sea
     # a keyword query strings written terms together: 職員研修 + 計画
     keywords, = question_compounds(searcher, "職員研修計画")
     assert not stats.occurs("職員研修計画", ["職員", "研修", "計画"]) and compound_found(searcher, stats, keywords)
+    # a compound met twice, once inside a longer one, keeps its own position and wordings
+    longer, again = question_compounds(searcher, "データ入力作業と入力作業")
+    assert (longer.text, again.text) == ("データ入力作業", "入力作業") and "rpa" in again.wordings
+    # only chunks holding every token are read, and the answer is remembered by text
+    assert stats.occurs("職員研修", ["職員", "研修"]) and stats.occurs("職員研修", ["職員", "研修"])
+    assert not stats.occurs("職員研修宿泊", ["職員", "研修", "宿泊"])  # no chunk has 宿泊
 
 
 def test_mark_strength_flags_cities_far_below_the_best_one():
