@@ -29,7 +29,7 @@ def mark_strength(groups: list[CityGroup], weak_share: float) -> None:
     `weak_share` (a weak match: still shown, so a reader sees what little there is, but flagged)."""
     top = max((g.best_score for g in groups), default=0.0)
     for g in groups:
-        g.strength = round(g.best_score / top, 4) if top > 0 else 1.0
+        g.strength = round(min(1.0, max(0.0, g.best_score / top)), 4) if top > 0 else 1.0
         g.weak = weak_share > 0 and g.strength < weak_share
 
 
@@ -96,7 +96,8 @@ class ComparisonMixin:
             if p >= support:
                 groups.append(CityGroup(c, hits, best[c], round(p, 4)))
         ordered = sorted(groups, key=lambda g: (-g.best_score, g.city))
-        mark_strength(ordered, self.settings.compare_weak_share)
+        # RRF scores are rank-based (the 10th city still scores near the 1st): no weak flag there
+        mark_strength(ordered, self.settings.compare_weak_share if self.settings.fusion == "convex" else 0.0)
         scope = asked or tuple(self.filters.cities)
         missing = sorted(set(scope) - {g.city for g in ordered})
         return Comparison(q, ordered, (time.perf_counter() - t0) * 1000, missing)

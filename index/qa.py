@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
@@ -40,6 +40,7 @@ class AnswerLine:
     char_end: int
     page: int | None = None  # page of the quote in a paged (PDF) original, else None
     page_end: int | None = None
+    weak: bool = False  # a comparison's line for a city flagged as a weak match (CityGroup.weak)
 
 
 @dataclass
@@ -106,17 +107,16 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     cited: list[Hit] = []
     lines: list[AnswerLine] = []
     left_out: list[str] = []
-    weak: set[str] = set()
     if is_comparison(question):
         comparison = searcher.compare(question, per_city=2, filters=filters)
         groups, left_out = comparison.groups, comparison.without_match
-        weak = {g.city for g in groups if g.weak}
         hits = [h for g in groups for h in g.hits]
         start = 0
         for g in groups:
             cands = [s for n, h in enumerate(g.hits, start) for s in split_sentences(n, h.text, h.source.char_start)]
             start += len(g.hits)
-            lines.extend(_line(s, hits, cited, searcher.meta.texts) for s in pick(cands, terms, question, limit=1))
+            lines.extend(replace(_line(s, hits, cited, searcher.meta.texts), weak=g.weak)
+                         for s in pick(cands, terms, question, limit=1))
     else:
         hits = searcher.search(question, k=k, filters=filters).hits
         cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source.char_start)]
@@ -129,7 +129,7 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     if not answerable:
         return Answer(question, False, NO_ANSWER, [], [], support, (time.perf_counter() - t0) * 1000,
                       extra=extra, retrieved=hits)
-    text = "\n".join(f"- {_label(ln)}{f'（{WEAK_LABEL}）' if ln.city in weak else ''}: {ln.quote} [{ln.citation}]"
+    text = "\n".join(f"- {_label(ln)}{f'（{WEAK_LABEL}）' if ln.weak else ''}: {ln.quote} [{ln.citation}]"
                      for ln in lines)
     if left_out:  # a comparison says which cities had nothing comparable rather than hiding them
         text += left_out_note(left_out)

@@ -157,15 +157,18 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from index.results import WEAK_LABEL
+
     searcher = open_searcher(settings)
     r = searcher.compare(args.query, per_city=args.per_city, filters=_filters(args))
     if args.json:
         print(json.dumps({"query": args.query, "took_ms": round(r.took_ms, 2),
-                          "cities": [{"city": g.city, "results": [h.to_dict() for h in g.hits]} for g in r.groups]},
+                          "cities": [{"city": g.city, "strength": g.strength, "weak": g.weak,
+                                      "results": [h.to_dict() for h in g.hits]} for g in r.groups]},
                          ensure_ascii=False, indent=1))
         return 0
     for g in r.groups:
-        print(f"■ {g.city}")
+        print(f"■ {g.city}" + (f"（{WEAK_LABEL}: 最も一致する市の{g.strength:.0%}）" if g.weak else ""))
         for n, h in enumerate(g.hits, 1):
             print(_hit_line(n, h, width=120))
     if not r.groups:

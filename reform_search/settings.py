@@ -161,7 +161,7 @@ class Settings(BaseSettings):
     compare_weak_share: float = Field(
         default=0.5, ge=0, le=1,
         description="A city of /compare whose best passage scores under this share of the best city's best is flagged as a "
-        "weak match (shown, marked 関連弱; 0 = never). Other municipalities: 18% of the 73 flagged cities' first passages "
+        "weak match (shown, marked 関連弱; 0 = never; convex fusion only, as RRF scores are rank-based). Other municipalities: 18% of the 73 flagged cities' first passages "
         "are relevant, 60% of the others'; seeds dev: 0 of 1 flagged (0.65 flagged 4, 3 of them relevant)",
     )
     ann_threshold: int = Field(

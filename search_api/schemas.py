@@ -159,6 +159,7 @@ class AnswerLineOut(BaseModel):
     char_end: int
     page: int | None = Field(default=None, description="Page (1-based) of the quote in a paged (PDF) document; null otherwise")
     page_end: int | None = Field(default=None, description="Last page; greater than `page` when it runs over a page break")
+    weak: bool = Field(default=False, description="A comparison's line for a city that is only a weak match (関連弱)")
 
 
 class AnswerResponse(BaseModel):

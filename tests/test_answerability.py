@@ -179,6 +179,9 @@ def test_mark_strength_flags_cities_far_below_the_best_one():
     mark_strength(zero, 0.65)  # no positive best: no scale, nothing flagged
     assert [(g.strength, g.weak) for g in zero] == [(1.0, False), (1.0, False)]
     mark_strength([], 0.65)
+    below = [CityGroup("A", [], 2.0), CityGroup("B", [], -0.5)]
+    mark_strength(below, 0.65)  # a negative score is no negative strength
+    assert [(g.strength, g.weak) for g in below] == [(1.0, False), (0.0, True)]
 
 
 def test_compare_reports_each_citys_strength(searcher):
@@ -186,6 +189,14 @@ def test_compare_reports_each_citys_strength(searcher):
     assert groups[0].strength == 1.0 and not groups[0].weak
     assert all(0 < g.strength <= 1 and g.weak == (g.strength < searcher.settings.compare_weak_share) for g in groups)
     assert [g.strength for g in groups] == sorted((g.strength for g in groups), reverse=True)
+
+
+def test_rrf_fusion_flags_no_weak_city(searcher, monkeypatch):
+    q = "電子決裁を各市で比較したい"  # under convex fusion 小平市 is flagged (see the next test)
+    assert any(g.weak for g in searcher.compare(q, per_city=1).groups)
+    monkeypatch.setattr(searcher, "settings", searcher.settings.model_copy(update={"fusion": "rrf"}))
+    groups = searcher.compare(q, per_city=1).groups
+    assert groups and not any(g.weak for g in groups) and groups[0].strength == 1.0
 
 
 def test_a_comparison_answer_marks_its_weak_cities(searcher):
@@ -199,6 +210,7 @@ def test_a_comparison_answer_marks_its_weak_cities(searcher):
         if row.startswith("- "):
             city = next(c for c in searcher.filters.cities if row.startswith(f"- {c}"))
             assert ("（関連弱）:" in row) == (city in weak), row
+    assert {ln.city for ln in a.lines if ln.weak} == weak & {ln.city for ln in a.lines}  # structured, too
 
 
 def test_compare_leaves_out_cities_without_support(searcher):

@@ -118,6 +118,17 @@ def test_answer_quotes_the_source(client: TestClient, searcher: Any):
         assert line["quote"] == display_text(original)  # the original's words, without markup
         assert 1 <= line["citation"] <= len(body["citations"])
     assert any("時間" in ln["quote"] for ln in body["lines"])
+    assert not any(ln["weak"] for ln in body["lines"])  # one city, no comparison: nothing flagged
+
+
+def test_comparison_answer_lines_carry_the_weak_flag(client: TestClient):
+    body = client.post("/answer", json={"question": "電子決裁を各市で比較したい"}).json()
+    compared = client.post("/compare", json={"query": "電子決裁を各市で比較したい", "per_city": 2}).json()
+    cities = {c["city"]: c["weak"] for c in compared["cities"]}
+    assert body["answerable"] and any(cities.values())
+    for line in body["lines"]:
+        assert line["weak"] == cities[line["city"]]
+        assert ("（関連弱）" in next(r for r in body["answer"].splitlines() if line["quote"] in r)) == line["weak"]
 
 
 def test_answer_refuses_without_evidence(client: TestClient):

@@ -40,6 +40,13 @@ def test_compare_ask_and_errors(fixture_env, capsys):
     assert main(["compare", "RPAの導入", "--per-city", "1"]) == 0
     out = capsys.readouterr().out
     assert out.count("■ ") >= 3
+    # the weak-match flag, as the UI shows it: in the text and the JSON
+    assert main(["compare", "電子決裁を各市で比較したい", "--per-city", "1"]) == 0
+    weak_rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("■ ") and "関連弱" in ln]
+    assert main(["compare", "電子決裁を各市で比較したい", "--per-city", "1", "--json"]) == 0
+    cities = json.loads(capsys.readouterr().out)["cities"]
+    assert cities[0]["strength"] == 1.0 and not cities[0]["weak"]
+    assert [c["city"] for c in cities if c["weak"]] == [ln.split()[1].split("（")[0] for ln in weak_rows] != []
     assert main(["ask", "狛江市はRPAでどれくらいの時間を削減したか"]) == 0
     assert "[1]" in capsys.readouterr().out
     assert main(["search", "RPA", "--city", "大阪市"]) == 2
