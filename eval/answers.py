@@ -78,3 +78,24 @@ def format_answers(r: dict[str, float]) -> str:
         f"{r['compare_city_p@1_judged']:.3f} over the {int(r['compare_groups_judged'])} groups of cities holding a "
         f"judged passage)"
     )
+
+
+def evaluate_refusals(searcher: Any, rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """{category: {"n", "refused"}} of /answer on questions labelled only answerable or not
+    (``category``: absent_topic, missing_detail, answerable); "all_unanswerable" sums the first two."""
+    from index.qa import extractive_answer
+
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        refused = int(not extractive_answer(searcher, r["query"]).answerable)
+        for key in {r["category"], "answerable" if r["answerable"] else "all_unanswerable"}:
+            c = out.setdefault(key, {"n": 0, "refused": 0})
+            c["n"] += 1
+            c["refused"] += refused
+    return out
+
+
+def format_refusals(r: dict[str, dict[str, int]]) -> str:
+    names = {"all_unanswerable": "unanswerable", "absent_topic": "  absent topic", "missing_detail": "  detail not given",
+             "answerable": "answerable"}
+    return "\n".join(f"{label}: refused {r[k]['refused']} of {r[k]['n']}" for k, label in names.items() if k in r)

@@ -22,7 +22,9 @@ Split rule (:func:`assign_split`, recorded as ``"split"`` in every file and chec
 * the original queries are split per type: sort the ids of one type by ``sha256(id)`` and
   alternate test, dev, test, dev, … — deterministic, about half each, every type in both halves.
 
-Tune on **dev** only; **test** is for reporting (the regression test pins it).
+Tune on **dev** only; **test** is for reporting (the regression test pins it). A fifth file,
+``queries_holdout.jsonl`` (split ``holdout``), only labels questions answerable or not: it was
+written after all tuning and measures refusals where nothing was ever looked at before.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ BLIND = HERE / "queries_blind.jsonl"
 DEV_JUDGED = HERE / "queries_dev_judged.jsonl"
 EVERYDAY = HERE / "queries_everyday.jsonl"
 DEFAULT_FILES = (QUERIES, BLIND, DEV_JUDGED, EVERYDAY)
+# Refusal holdout: questions written blind after all tuning (2026-12-03), labelled answerable or not
+# (and why not: absent_topic / missing_detail) by reading the corpus; near-copies (ratio >= 0.67) of
+# any other query were dropped. Reported by `make eval`; never calibrated or tuned on.
+HOLDOUT = HERE / "queries_holdout.jsonl"
 DEV_PREFIXES = ("cal", "ev")  # ids of the rows of DEV_JUDGED and EVERYDAY
 SPLITS = ("dev", "test")
 

@@ -15,10 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from eval.answers import evaluate_answers, format_answers
+from eval.answers import evaluate_answers, evaluate_refusals, format_answers, format_refusals
 from eval.metrics import (bootstrap_interval, city_coverage, expected_cities, gains, mrr, ndcg_at_k, recall_at_k,
                           within_budget)
-from eval.queries import DEFAULT_FILES, SPLITS, Query, load_queries
+from eval.queries import DEFAULT_FILES, HOLDOUT, SPLITS, Query, load_queries, read_rows
 
 __all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "intervals", "main"]
 
@@ -196,9 +196,10 @@ def main(settings: Any, args: argparse.Namespace) -> int:
         baseline = WindowBaseline(windows(searcher.meta.texts, cities), searcher.encoder, searcher.tokenizer,
                                   settings.data_dir / "eval-cache")
     names = SPLITS if split == "both" else (split,)
-    report = {name: evaluate_split(searcher, load_queries(paths, name), baseline) for name in names}
+    report: dict[str, Any] = {name: evaluate_split(searcher, load_queries(paths, name), baseline) for name in names}
+    holdout = None if args.queries else evaluate_refusals(searcher, read_rows(HOLDOUT))
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=1))
+        print(json.dumps({**report, "holdout_refusals": holdout} if holdout else report, ensure_ascii=False, indent=1))
         return 0
     print(f"corpus {settings.corpus_dir}, index {settings.data_dir}; nDCG@10 by query group, "
           "city_cov = share of a cross-city query's cities (those holding a judged passage) with a relevant hit in the top 10")
@@ -207,4 +208,7 @@ def main(settings: Any, args: argparse.Namespace) -> int:
         print(format_table(r["retrieval"]))
         print(format_intervals(r["intervals"]))
         print(format_answers(r["answers"]))
+    if holdout:
+        print(f"\n== refusal holdout ({HOLDOUT.name}: written blind after all tuning, never tuned on) ==")
+        print(format_refusals(holdout))
     return 0

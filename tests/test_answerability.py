@@ -314,3 +314,15 @@ def test_corpus_stats_are_built_once_per_searcher_and_searchers_do_not_wait_for_
         got = {id(f.result(20)) for f in firsts}
         second.result(20)
     assert len(got) == 1 and sorted(builds) == ["a", "b"]  # one build each, every caller of a got the same
+
+
+def test_refusal_report_counts_by_category(searcher):
+    from eval.answers import evaluate_refusals, format_refusals
+
+    rows = [{"query": "大阪府の競艇事業の売上はいくらか", "answerable": False, "category": "absent_topic"},
+            {"query": "狛江市はRPAでどれくらいの時間を削減したか", "answerable": True, "category": "answerable"}]
+    r = evaluate_refusals(searcher, rows)
+    assert r == {"absent_topic": {"n": 1, "refused": 1}, "all_unanswerable": {"n": 1, "refused": 1},
+                 "answerable": {"n": 1, "refused": 0}}
+    assert format_refusals(r).splitlines() == ["unanswerable: refused 1 of 1", "  absent topic: refused 1 of 1",
+                                               "answerable: refused 0 of 1"]

@@ -128,3 +128,24 @@ def test_calibration_only_questions_are_dev_and_restate_no_test_query():
     test = load_queries(split="test")
     close = [(r["id"], q.id) for r in rows for q in test if SequenceMatcher(None, r["query"], q.query).ratio() >= 0.67]
     assert close == []
+
+
+def test_refusal_holdout_is_labelled_and_restates_no_other_query():
+    """The holdout was written after all tuning: none of it may be worded almost like a query
+    that tuned, calibrated or reported anything, or it would not be held out."""
+    from difflib import SequenceMatcher
+
+    from eval.calibrate import CALIBRATION, KEYWORDS
+    from eval.queries import HOLDOUT
+
+    rows = read_rows(HOLDOUT)
+    assert len(rows) >= 30 and len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["split"] == "holdout" and r["blind"] and r["query"].strip()
+        assert r["category"] in ("absent_topic", "missing_detail", "answerable")
+        assert r["answerable"] == (r["category"] == "answerable") and bool(r["evidence"]) == r["answerable"]
+    others = [r["query"] for p in (*DEFAULT_FILES, CALIBRATION, KEYWORDS) for r in read_rows(p)]
+    close = [(r["id"], o) for r in rows for o in others if SequenceMatcher(None, r["query"], o).ratio() >= 0.67]
+    assert close == []
+    documents = {p.name for p in CORPUS.glob("*.txt")}  # an answerable one says where its answer is
+    assert all(r["evidence"].split(":")[0] in documents for r in rows if r["answerable"])
