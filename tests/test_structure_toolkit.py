@@ -152,6 +152,8 @@ def test_nested_runs_are_a_restart_after_which_the_list_goes_on() -> None:
     assert nested_runs([(0, 1), (1, 2), (2, 6), (3, 1), (4, 2), (5, 3), (6, 7)]) == {3, 4, 5}
     assert nested_runs([(0, 1), (1, 2), (2, 3), (3, 1), (4, 2), (5, 3)]) == set()  # a list, then its detail pages
     assert nested_runs([(0, 1), (1, 2), (2, 1), (3, 3)]) == {2}
+    # a restart that counts on past the next number is the list starting over (a summary, then the list)
+    assert nested_runs([(0, 1), (1, 2), (2, 1), (3, 2), (4, 3), (5, 4), (6, 5)]) == set()
     assert nested_runs([(0, 1), (1, 5), (2, 1), (3, 2)]) == set()  # nothing after the run: not told apart
     assert nested_runs([(0, 1), (1, None), (2, 1), (3, 2)]) == set()
     assert nested_runs([]) == set()

@@ -173,7 +173,11 @@ def nested_runs(values: list[tuple[int, int | None]]) -> set[int]:
     numbering scheme, a run counting 1, 2, … right after item n, after which the list goes on at
     n + 1 ((6) 取組内容 (1) 棚卸し (2) 試行 (3) 全庁展開 (7) …). Such a run is the steps of item n,
     not the list starting over (as a summary list followed by its detail pages does: there the
-    second 1, 2, … runs on to the end). Returns the indexes of the nested entries."""
+    second 1, 2, … runs on to the end). A run that counts on past n + 1 is read as the list starting
+    over, not as steps 1 … n of item n followed by the list's own n + 1, …: numbers alone cannot
+    tell the two apart, and in documents the restart is what occurs (a summary 1–4, then the list
+    1–13). Steps inside item 1 are not told apart from a restart either. Returns the indexes of
+    the nested entries."""
     out: set[int] = set()
     i = 1
     while i < len(values):
