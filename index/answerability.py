@@ -200,7 +200,7 @@ class CorpusStats:
         self._city = np.asarray([c.city for c in searcher.meta.chunks], dtype=object)
         self._chunks = searcher.meta.chunks
         self._compact: dict[int, str] = {}  # row -> its text without layout, lower-cased (filled as read)
-        self._occurs: dict[str, bool] = {}  # needle -> whether some chunk has it
+        self._occurs: dict[tuple[str, frozenset[str]], bool] = {}  # (needle, tokens) -> some chunk has it
         tops = [best_sentence(searcher, searcher.search(p, k=TOP).hits, searcher.encode_query(p)) for p in PROBES]
         self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
 
@@ -220,31 +220,22 @@ class CorpusStats:
         return bool(np.intersect1d(self.rows(pair[0], city), self.rows(pair[1], city)).size)
 
     def occurs(self, text: str, tokens: Sequence[str]) -> bool:
-        """Whether a chunk has `text` (folded, lower-case) verbatim, layout aside. Only the chunks
-        holding all of `tokens` (its BM25 tokens) are read; answers are cached by text, since the
-        split search of :func:`composed` asks for the same pieces again."""
+        """Whether a chunk has `text` (folded, lower-case) verbatim, layout aside; only the chunks
+        holding its rarest token (of `tokens`, its BM25 tokens) are read. Not the chunks holding
+        all of them: a chunk may split the same characters otherwise (庁内無線 is 庁|内|無線 in
+        庁内無線LAN). Answers are cached, since :func:`composed` asks for the same pieces again."""
         from ingest.normalize import compact
 
         needle = compact(text).lower()
-        hit = self._occurs.get(needle)
+        key = (needle, frozenset(tokens))
+        hit = self._occurs.get(key)
         if hit is None:
-            hit = any(needle in self._compacted(int(r)) for r in self._rows_with_all(tokens))
+            rows = min((self.rows(t) for t in dict.fromkeys(tokens)), key=len, default=np.empty(0, dtype=np.int64))
+            hit = any(needle in self._compacted(int(r)) for r in rows)
             if len(self._occurs) >= OCCURS_CACHE:
                 self._occurs.clear()
-            self._occurs[needle] = hit
+            self._occurs[key] = hit
         return hit
-
-    def _rows_with_all(self, tokens: Sequence[str]) -> np.ndarray:
-        """Chunks holding every one of `tokens` (rarest first, so the intersection stays small)."""
-        postings = sorted((self.rows(t) for t in dict.fromkeys(tokens)), key=len)
-        if not postings:
-            return np.empty(0, dtype=np.int64)
-        rows = postings[0]
-        for more in postings[1:]:
-            if not rows.size:
-                break
-            rows = np.intersect1d(rows, more, assume_unique=True)
-        return rows
 
     def _compacted(self, row: int) -> str:
         """A chunk's text as `occurs` compares it, computed once per row: chunk texts are already
@@ -316,8 +307,9 @@ def question_compounds(searcher: Any, question: str) -> list[Compound]:
         pos = start + len(text)
         wordings = tuple(text[: x.start - start] + add + text[x.end - start :] for x in expansions
                          if start <= x.start and x.end <= start + len(text) for add in x.adds)
-        earlier = out.get(text)
-        out[text] = Compound(text, tuple(parts), tuple(dict.fromkeys((*(earlier.wordings if earlier else ()), *wordings))))
+        earlier = out.get(text)  # met again: the first one's parts, the wordings of both
+        out[text] = (earlier._replace(wordings=tuple(dict.fromkeys((*earlier.wordings, *wordings)))) if earlier
+                     else Compound(text, tuple(parts), wordings))
     return list(out.values())
 
 
