@@ -197,9 +197,12 @@ def main(settings: Any, args: argparse.Namespace) -> int:
                                   settings.data_dir / "eval-cache")
     names = SPLITS if split == "both" else (split,)
     report: dict[str, Any] = {name: evaluate_split(searcher, load_queries(paths, name), baseline) for name in names}
-    holdout = None if args.queries else evaluate_refusals(searcher, read_rows(HOLDOUT))
+    rows = read_rows(HOLDOUT)
+    # its labels hold for the corpus that was read to make them: every file its evidence names
+    labelled_here = all((settings.corpus_dir / r["evidence"].split(":")[0]).is_file() for r in rows if r["answerable"])
+    holdout = evaluate_refusals(searcher, rows) if labelled_here and not args.queries else None
     if args.json:
-        print(json.dumps({**report, "holdout_refusals": holdout} if holdout else report, ensure_ascii=False, indent=1))
+        print(json.dumps({"splits": report, "holdout_refusals": holdout}, ensure_ascii=False, indent=1))
         return 0
     print(f"corpus {settings.corpus_dir}, index {settings.data_dir}; nDCG@10 by query group, "
           "city_cov = share of a cross-city query's cities (those holding a judged passage) with a relevant hit in the top 10")

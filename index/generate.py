@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from index.qa import Answer, extractive_answer, left_out_note
+from index.qa import Answer, extractive_answer, left_out_note, weak_note
 from index.searcher import Filters, Hit, Searcher
 from ingest.paging import page_label
 
@@ -74,6 +74,8 @@ def generated_answer(searcher: Searcher, question: str, k: int = 6, filters: Fil
         base.extra["llm_error"] = "the model cited no passage; extractive answer returned"
         return base
     cited = [hits[n - 1] for n in order]
+    if weak := list(dict.fromkeys(ln.city for ln in base.lines if ln.weak)):
+        text += weak_note(weak)  # the model's prose does not mark the cities 関連弱 as quoted lines do
     if left_out := base.extra.get("cities_without_match"):
         text += left_out_note(left_out)
     return Answer(question, True, text, [], cited, base.confidence, base.took_ms + (time.perf_counter() - t0) * 1000,

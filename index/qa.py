@@ -21,6 +21,11 @@ NO_ANSWER = "該当する記述が見つかりませんでした。質問の言�
 LEFT_OUT = "比較できる記述が見つからなかった市"
 
 
+def weak_note(cities: list[str]) -> str:
+    """A line naming a comparison's weakly matching cities, for answers that do not mark each line."""
+    return f"\n（{WEAK_LABEL}: {'、'.join(cities)} は最も近い記述も関連が弱い）"
+
+
 def left_out_note(cities: list[str]) -> str:
     """The closing line of a comparison answer naming the cities with nothing comparable."""
     return f"\n（{LEFT_OUT}: {'、'.join(cities)}）"

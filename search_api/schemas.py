@@ -135,7 +135,8 @@ class CityResults(BaseModel):
     city: str
     results: list[HitOut]
     strength: float = Field(default=1.0, description="The city's best score as a share of the best city's (0..1)")
-    weak: bool = Field(default=False, description="A weak match: strength under REFORM_SEARCH_COMPARE_WEAK_SHARE")
+    weak: bool = Field(default=False, description="A weak match: strength under REFORM_SEARCH_COMPARE_WEAK_SHARE "
+                       "(convex fusion only; never under RRF, whose scores are rank-based)")
 
 
 class CompareResponse(BaseModel):

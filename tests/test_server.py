@@ -128,6 +128,11 @@ def test_generated_answer_citations_map_to_real_hits(searcher: Any, fake_llm: st
         c = generated_answer(searcher, "各市の指定管理者制度を比較したい")  # a comparison with cities left out
         left_out = c.extra["cities_without_match"]
         assert c.mode == "generated" and left_out and c.answer.endswith("、".join(left_out) + "）")
+        _FakeLLM.reply = "西東京市は電子決裁を導入しています[1]。"
+        w = generated_answer(searcher, "電子決裁を各市で比較したい")  # 小平市 is a weak match in the fixture
+        weak = [g.city for g in searcher.compare("電子決裁を各市で比較したい", per_city=2).groups if g.weak]
+        assert w.mode == "generated" and weak and f"（関連弱: {'、'.join(weak)} は" in w.answer
+        assert "関連弱" not in c.answer or any(g.weak for g in searcher.compare("各市の指定管理者制度を比較したい").groups)
         _FakeLLM.reply = "資料にない話です[99]"
         b = generated_answer(searcher, "狛江市はRPAでどれくらいの時間を削減したか")
         assert b.mode == "extractive" and "llm_error" in b.extra

@@ -197,6 +197,21 @@ def test_ask_quotes_sources_or_says_not_found(client: TestClient):
     assert "<blockquote>" not in no.text
 
 
+def test_ask_marks_weak_cities_and_names_those_left_out(client: TestClient, searcher: Any):
+    q = "電子決裁を各市で比較したい"  # the fixture: 小平市 far below 西東京市
+    weak = [g.city for g in searcher.compare(q, per_city=2).groups if g.weak]
+    page = client.get("/ask", params={"q": q}).text
+    rows = page.split('<ol class="quotes">')[1].split("</ol>")[0].split("<li>")[1:]
+    assert weak and rows
+    for row in rows:
+        city = row.split('<span class="badge city">')[1].split("<")[0]
+        assert ('class="badge weak"' in row) == (city in weak), city
+    q = "各市の指定管理者制度を比較したい"
+    left_out = searcher.compare(q, per_city=2).without_match
+    page = client.get("/ask", params={"q": q}).text
+    assert left_out and f"比較できる記述が見つからなかった市: {'、'.join(left_out)}" in page
+
+
 def test_source_view_marks_the_cited_passage(client: TestClient, searcher: Any):
     text = searcher.meta.texts["komae-fx"]
     start = text.index("ＲＰＡ")

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from index.qa import extractive_answer
+from index.qa import LEFT_OUT, extractive_answer
 from reform_search import limits
 from reform_search.errors import NotFound, ReformSearchError
 from search_api.errors import http_status
@@ -138,7 +138,7 @@ def ask_page(request: Request, s: PageSearcher, q: QueryText, sel: Selected) -> 
         return page(request, "ask.html", **ctx)
     a = extractive_answer(s, q, filters=sel.filters)
     return page(request, "ask.html", answer=a, lines=answer_lines(a), citations=[hit_view(h) for h in a.citations],
-                **ctx)
+                left_out_label=LEFT_OUT, **ctx)
 
 
 @router.get("/source/{document_id}", response_class=HTMLResponse)

@@ -61,7 +61,7 @@ def answer_lines(a: Answer) -> list[dict[str, Any]]:
              "label": initiative_label(ln.initiative.number if ln.initiative else "",
                                        (ln.initiative and ln.initiative.title) or ln.document_title),
              "source_url": source_url(ln.document_id, ln.char_start, ln.char_end),
-             "pages": page_label(ln.page, ln.page_end)} for ln in a.lines]
+             "pages": page_label(ln.page, ln.page_end), "weak": WEAK_LABEL if ln.weak else ""} for ln in a.lines]
 
 
 def initiative_view(s: Searcher, initiative_id: str) -> dict[str, Any]:
