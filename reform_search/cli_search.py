@@ -157,12 +157,13 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from index.qa import LEFT_OUT
     from index.results import WEAK_LABEL
 
     searcher = open_searcher(settings)
     r = searcher.compare(args.query, per_city=args.per_city, filters=_filters(args))
     if args.json:
-        print(json.dumps({"query": args.query, "took_ms": round(r.took_ms, 2),
+        print(json.dumps({"query": args.query, "took_ms": round(r.took_ms, 2), "without_match": r.without_match,
                           "cities": [{"city": g.city, "strength": g.strength, "weak": g.weak,
                                       "results": [h.to_dict() for h in g.hits]} for g in r.groups]},
                          ensure_ascii=False, indent=1))
@@ -173,6 +174,8 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
             print(_hit_line(n, h, width=120))
     if not r.groups:
         print("該当する記述が見つかりませんでした")
+    elif r.without_match:
+        print(f"（{LEFT_OUT}: {'、'.join(r.without_match)}）")
     _err(f"{len(r.groups)} cities in {r.took_ms:.0f} ms")
     return 0
 

@@ -47,6 +47,11 @@ def test_compare_ask_and_errors(fixture_env, capsys):
     cities = json.loads(capsys.readouterr().out)["cities"]
     assert cities[0]["strength"] == 1.0 and not cities[0]["weak"]
     assert [c["city"] for c in cities if c["weak"]] == [ln.split()[1].split("（")[0] for ln in weak_rows] != []
+    # the cities with nothing comparable are named, not silently missing
+    assert main(["compare", "各市の指定管理者制度を比較したい", "--json"]) == 0
+    left_out = json.loads(capsys.readouterr().out)["without_match"]
+    assert main(["compare", "各市の指定管理者制度を比較したい"]) == 0
+    assert left_out and f"比較できる記述が見つからなかった市: {'、'.join(left_out)}" in capsys.readouterr().out
     assert main(["ask", "狛江市はRPAでどれくらいの時間を削減したか"]) == 0
     assert "[1]" in capsys.readouterr().out
     assert main(["search", "RPA", "--city", "大阪市"]) == 2
