@@ -18,7 +18,7 @@ from typing import Any
 from eval.answers import evaluate_answers, evaluate_refusals, format_answers, format_refusals
 from eval.metrics import (bootstrap_interval, city_coverage, expected_cities, gains, mrr, ndcg_at_k, recall_at_k,
                           within_budget)
-from eval.queries import DEFAULT_FILES, HOLDOUT, SPLITS, Query, load_queries, read_rows
+from eval.queries import DEFAULT_FILES, FRESH, HOLDOUT, SPLITS, Query, load_queries, read_rows
 
 __all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "intervals", "main"]
 
@@ -198,16 +198,21 @@ def main(settings: Any, args: argparse.Namespace) -> int:
     names = SPLITS if split == "both" else (split,)
     report: dict[str, Any] = {name: evaluate_split(searcher, load_queries(paths, name), baseline) for name in names}
     rows = read_rows(HOLDOUT)
-    # its labels hold for the corpus that was read to make them: every file its evidence names
-    labelled_here = all((settings.corpus_dir / r["evidence"].split(":")[0]).is_file() for r in rows if r["answerable"])
-    holdout = evaluate_refusals(searcher, rows) if labelled_here and not args.queries else None
+    # the sets written after all tuning hold for the corpus read to label them: every file the holdout names
+    labelled_here = not args.queries and all((settings.corpus_dir / r["evidence"].split(":")[0]).is_file()
+                                             for r in rows if r["answerable"])
+    fresh = [q for q in load_queries(FRESH, "test") if q.relevant]
+    if fresh and labelled_here and split in ("both", "test"):
+        report["fresh test"] = evaluate_split(searcher, fresh, baseline)
+    holdout = evaluate_refusals(searcher, rows) if labelled_here else None
     if args.json:
         print(json.dumps({"splits": report, "holdout_refusals": holdout}, ensure_ascii=False, indent=1))
         return 0
     print(f"corpus {settings.corpus_dir}, index {settings.data_dir}; nDCG@10 by query group, "
           "city_cov = share of a cross-city query's cities (those holding a judged passage) with a relevant hit in the top 10")
     for name, r in report.items():
-        print(f"\n== {name}: {r['queries']} ==")
+        after = f" ({FRESH.name}: written blind after all tuning)" if name == "fresh test" else ""
+        print(f"\n== {name}{after}: {r['queries']} ==")
         print(format_table(r["retrieval"]))
         print(format_intervals(r["intervals"]))
         print(format_answers(r["answers"]))

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from eval.pool import units_of
-from eval.queries import BLIND, DEFAULT_FILES, DEV_JUDGED, EVERYDAY, assign_split, load_queries, read_rows
+from eval.queries import BLIND, DEFAULT_FILES, DEV_JUDGED, EVERYDAY, FRESH, assign_split, load_queries, read_rows
 from ingest.normalize import compact
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpora"
@@ -74,7 +74,7 @@ def test_dev_judged_are_the_answerable_calibration_questions():
 def test_every_judgment_is_found_in_its_document():
     manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
     texts = {d["id"]: compact((CORPUS / d["file"]).read_text(encoding="utf-8")) for d in manifest["documents"]}
-    missing = [(q.id, j.doc, j.match) for q in load_queries() for j in q.relevant
+    missing = [(q.id, j.doc, j.match) for q in load_queries() + load_queries(FRESH) for j in q.relevant
                if j.doc not in texts or compact(j.match) not in texts[j.doc]]
     assert missing == []
 
@@ -149,3 +149,20 @@ def test_refusal_holdout_is_labelled_and_restates_no_other_query():
     assert close == []
     documents = {p.name for p in CORPUS.glob("*.txt")}  # an answerable one says where its answer is
     assert all(r["evidence"].split(":")[0] in documents for r in rows if r["answerable"])
+
+
+def test_fresh_queries_are_blind_test_judged_and_restate_no_other_query():
+    from difflib import SequenceMatcher
+
+    from eval.calibrate import CALIBRATION, KEYWORDS
+    from eval.queries import HOLDOUT
+
+    rows = read_rows(FRESH)
+    assert len(rows) >= 20 and len({r["id"] for r in rows}) == len(rows)
+    assert all(r["blind"] and r["written"] >= "2026-12-04" and r["id"].startswith("f") for r in rows)
+    assert assign_split(rows) == {r["id"]: r["split"] for r in rows} == {r["id"]: "test" for r in rows}
+    assert {r["type"] for r in rows} <= {"paraphrase", "topical", "cross_city"}
+    assert sum(bool(r["relevant"]) for r in rows) >= 0.8 * len(rows)  # judged by pooling; a few may have nothing
+    others = [r["query"] for p in (*DEFAULT_FILES, CALIBRATION, KEYWORDS, HOLDOUT) for r in read_rows(p)]
+    close = [(r["id"], o) for r in rows for o in others if SequenceMatcher(None, r["query"], o).ratio() >= 0.67]
+    assert close == []
