@@ -49,12 +49,16 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
             if g.city in cities:
                 p1_judged.append(p1[-1])
     refusals = refused + wrongly_refused
+    by_kind = {kind: [not answers[q.id].answerable for q in unanswerable if q.unanswerable_kind == kind]
+               for kind in ("absent_topic", "missing_detail")}
     return {
         "factoid_accuracy": correct / len(factoid) if factoid else 0.0,
         "factoid_n": float(len(factoid)),
         "no_answer_detected": refused / len(unanswerable) if unanswerable else 0.0,
         "refusal_precision": refused / refusals if refusals else 0.0,
         "unanswerable_n": float(len(unanswerable)),
+        **{f"refused_{kind}": float(sum(v)) for kind, v in by_kind.items()},
+        **{f"{kind}_n": float(len(v)) for kind, v in by_kind.items()},
         "answerable_refused": wrongly_refused / len(answerable) if answerable else 0.0,
         "answerable_n": float(len(answerable)),
         "first_quote_relevant": statistics.fmean(first_quote) if first_quote else 0.0,
@@ -67,10 +71,18 @@ def evaluate_answers(searcher: Any, queries: list[Query]) -> dict[str, float]:
     }
 
 
+def _kinds(r: dict[str, float]) -> str:
+    """': absent topic a of n, detail not given b of m' where the queries say which is which."""
+    if not (r.get("absent_topic_n") or r.get("missing_detail_n")):
+        return ""
+    return (f": absent topic {int(r['refused_absent_topic'])} of {int(r['absent_topic_n'])}, "
+            f"detail not given {int(r['refused_missing_detail'])} of {int(r['missing_detail_n'])}")
+
+
 def format_answers(r: dict[str, float]) -> str:
     return (
         f"answers: factoid accuracy {r['factoid_accuracy']:.3f} (n={int(r['factoid_n'])}); "
-        f"refusal recall {r['no_answer_detected']:.3f} (n={int(r['unanswerable_n'])} unanswerable), "
+        f"refusal recall {r['no_answer_detected']:.3f} (n={int(r['unanswerable_n'])} unanswerable{_kinds(r)}), "
         f"precision {r['refusal_precision']:.3f}, answerable refused {r['answerable_refused']:.3f} "
         f"(n={int(r['answerable_n'])}); first quote from a judged passage {r['first_quote_relevant']:.3f} "
         f"(n={int(r['first_quote_n'])}); compare per-city P@1 {r['compare_city_p@1']:.3f} "

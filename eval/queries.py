@@ -66,6 +66,9 @@ class Query:
     cities: list[str] = field(default_factory=list)
     split: str | None = None
     blind: bool = False
+    # an unanswerable query's kind, labelled by reading the corpus (not the system's output):
+    # absent_topic (the corpus never discusses it) or missing_detail (it does, without the detail asked)
+    unanswerable_kind: str | None = None
 
 
 def _hash(qid: str) -> str:
@@ -111,6 +114,7 @@ def load_queries(paths: Path | Iterable[Path] = DEFAULT_FILES, split: str = "all
                     cities=d.get("cities", []),
                     split=d.get("split"),
                     blind=bool(d.get("blind", False)),
+                    unanswerable_kind=d.get("unanswerable_kind"),
                 )
             except KeyError as e:
                 raise ValueError(f"{path}:{n}: missing field {e}") from e

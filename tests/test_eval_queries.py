@@ -38,6 +38,10 @@ def test_blind_queries_meet_the_brief():
     for r in rows:
         if r["type"] == "unanswerable":
             assert r["relevant"] == [], r["id"]
+    # every unanswerable query says why, so refusals are reported per kind
+    kinds = [q.unanswerable_kind for q in load_queries() if q.type == "unanswerable"]
+    assert kinds and set(kinds) == {"absent_topic", "missing_detail"}
+    assert all(q.unanswerable_kind is None for q in load_queries() if q.type != "unanswerable")
 
 
 def test_everyday_dev_queries_are_blind_everyday_wording_judged():

@@ -1,4 +1,5 @@
-"""Pinned quality on the *test* split of the judged queries (make test-all), on two corpora.
+"""Pinned quality on the *test* split of the judged queries (make test-all), on two corpora; also
+the fresh test queries and the refusal holdout, both written after all tuning.
 
 The test split (eval/queries.py: every blind query plus half of the original ones) is never
 tuned on, so these numbers are the honest ones; they are pinned with a tolerance both ways
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from eval.general_corpus import general_corpus
+from eval.answers import evaluate_refusals
+from eval.queries import FRESH, HOLDOUT, read_rows
 from eval.run import evaluate, evaluate_answers, load_queries
 from index.publish import publish
 from index.searcher import Searcher
@@ -88,6 +91,16 @@ ANSWER_PINS: dict[str, dict[str, float]] = {
     },
 }
 
+# The sets written after all tuning (eval/queries.py FRESH and HOLDOUT), pinned the same way
+FRESH_PINS: dict[str, dict[str, float]] = {
+    "named": {"ndcg@10": 0.82, "paraphrase": 0.703, "city_cov@10": 0.771, "answerable_refused": 0.077,
+              "compare_city_p@1": 0.645, "compare_city_p@1_judged": 0.741},
+    "general": {"ndcg@10": 0.875, "paraphrase": 0.784, "city_cov@10": 0.833, "answerable_refused": 0.077,
+                "compare_city_p@1": 0.581, "compare_city_p@1_judged": 0.667},
+}
+# refused of (absent topic, detail not given, answerable); ±1 each
+HOLDOUT_PINS: dict[str, tuple[int, int, int]] = {"named": (12, 1, 0), "general": (10, 0, 0)}
+
 
 @pytest.fixture(scope="module", params=["named", "general"])
 def corpus_searcher(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder) -> tuple[str, Searcher]:
@@ -112,3 +125,20 @@ def test_pinned_test_split_answers(corpus_searcher: tuple[str, Searcher]):
     a = evaluate_answers(searcher, load_queries(split="test"))
     off = {k: (round(a[k], 3), v) for k, v in ANSWER_PINS[name].items() if abs(a[k] - v) > TOL}
     assert not off, f"{name}: test-split answers moved more than ±{TOL} (got, pinned): {off}"
+
+
+def test_pinned_fresh_queries(corpus_searcher: tuple[str, Searcher]):
+    name, searcher = corpus_searcher
+    queries = load_queries(FRESH, "test")
+    r, a = evaluate(searcher, queries)["hybrid"], evaluate_answers(searcher, queries)
+    got = {"ndcg@10": r["all"]["ndcg@10"], "paraphrase": r["paraphrase"]["ndcg@10"],
+           "city_cov@10": r["cross_city"]["city_cov@10"]} | {k: a[k] for k in FRESH_PINS[name] if k in a}
+    off = {k: (round(v, 3), FRESH_PINS[name][k]) for k, v in got.items() if abs(v - FRESH_PINS[name][k]) > TOL}
+    assert not off, f"{name}: fresh test queries moved more than ±{TOL} (got, pinned): {off}"
+
+
+def test_pinned_holdout_refusals(corpus_searcher: tuple[str, Searcher]):
+    name, searcher = corpus_searcher
+    r = evaluate_refusals(searcher, read_rows(HOLDOUT))
+    got = tuple(r[k]["refused"] for k in ("absent_topic", "missing_detail", "answerable"))
+    assert all(abs(g - p) <= 1 for g, p in zip(got, HOLDOUT_PINS[name])), (name, got, HOLDOUT_PINS[name])
