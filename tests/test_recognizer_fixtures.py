@@ -31,7 +31,7 @@ def test_dev_excerpts_recognized() -> None:
 def test_held_out_excerpts_pinned() -> None:
     t = _total(sorted(n for n in EXPECTED if n not in DEV))
     assert t.expected >= 100
-    assert 0.42 <= t.recall <= 0.60, t  # 0.47 (54/115) when pinned
+    assert 0.46 <= t.recall <= 0.60, t  # 0.51 (59/115) when pinned (0.47 before page numbers stopped being headings)
 
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if n in DEV))

@@ -179,3 +179,28 @@ def test_manifest_structure_options_configure_a_family_without_code(tmp_path) ->
     (tmp_path / "manifest.json").write_text(json.dumps({"documents": [entry]}, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(CorpusError, match="document 'a'.*structure"):
         load_manifest(tmp_path)
+
+
+def test_an_outcome_heading_rates_the_items_under_it() -> None:
+    from ingest.structure.fields import heading_rating
+
+    assert heading_rating("達成又は達成見込みの取組事項(5項目)") == "達成"
+    assert heading_rating("未達成となった取組事項(3項目)") == "未達成"
+    assert heading_rating("完了した事業") == "完了"
+    assert heading_rating("達成状況の概要") is None  # a field's name, not an outcome
+    assert heading_rating("数値目標が最終年度に設定されている取組事項") is None
+
+
+def test_a_bare_page_number_is_no_heading_so_items_keep_their_group() -> None:
+    from ingest.normalize import clean
+    from ingest.records import DocumentMeta
+    from ingest.structure import recognize
+
+    text = "\n".join([  # pages 1-3 numbered by a bare digit line, as a PDF transcription prints them
+        "1", "①達成又は達成見込みの取組事項", "No.2 窓口サービスの時間延長（市民課）", "実績値:月342人", "2",
+        "No.14 職員の時間外勤務の縮減（人事課）", "実績値:9.4時間", "②未達成となった取組事項",
+        "No.7 公共施設予約の一元化（生涯学習課）", "実績値:未統合", "3", "No.17 外郭団体の見直し（企画政策課）", "実績値:37%"])
+    meta = DocumentMeta(id="fx", city="テスト市", title="t", kind="other", fiscal_years=(2023,), file="t.txt")
+    got = {i.number: [(r.year, r.value) for r in i.ratings] for i in recognize(text, clean(text), meta).initiatives}
+    assert got == {"No.2": [(2023, "達成")], "No.14": [(2023, "達成")], "No.7": [(2023, "未達成")],
+                   "No.17": [(2023, "未達成")]}

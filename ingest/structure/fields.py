@@ -55,6 +55,19 @@ def years_in(text: str) -> list[int]:
     return out
 
 
+# A group heading that names its items' outcome: 「①達成又は達成見込みの取組事項」, 「②未達成となった取組事項」.
+_OUTCOMES = ("一部達成", "未達成", "達成", "概ね順調", "順調", "遅れ", "完了", "未着手")
+_HEADING_RATING = re.compile(r"^(" + "|".join(_OUTCOMES) + r")(?=又は|または|見込|となった|とした|した|である|"
+                             r"の(?:取組|項目|事業|もの|施策)|\s*[(（]|\s*$)")
+
+
+def heading_rating(title: str) -> str | None:
+    """The outcome a group heading gives the items under it (its first word), else None;
+    「達成状況の概要」 names a field, not an outcome."""
+    m = _HEADING_RATING.match(title.strip())
+    return m.group(1) if m else None
+
+
 def is_grade(token: str) -> bool:
     return bool(_GRADE.match(token.strip()))
 

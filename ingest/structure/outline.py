@@ -61,8 +61,8 @@ def accept(entries: list[Entry]) -> None:
             continue
         if not (m.bare or short_title(e.title) or (m.scheme in ("circled", "paren", "paren_kata") and e.title)):
             continue
-        if e.title in LABEL_WORDS:
-            continue
+        if e.title in LABEL_WORDS or (m.bare and not e.title.strip()):
+            continue  # a bare number with no title of its own (the next line is marked itself) is a page number
         if m.scheme in ("num", "rparen", "kanji") and m.value is not None:
             prev = last.get(m.scheme)
             if not (m.value == 1 or (prev is not None and m.value in (prev + 1, prev))):

@@ -180,6 +180,9 @@ def _outline_items(entries: list[Entry], profile: Profile, year: int | None, use
                 item.title, item.entry = title, e
             item.lines.extend(block)
             f = F.extract([entries[i].text for i in block], year)
+            if not f.ratings and not grades:  # items grouped under an outcome heading take its outcome
+                outcome = next((r for p in reversed(parents) if (r := F.heading_rating(p.title))), None)
+                f.ratings.extend([(year, outcome, "見出し")] if outcome else [])
             _merge_fields(item.fields, f, depts)
             item.grades = item.grades or grades
             used.update(block)
