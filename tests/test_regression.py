@@ -33,7 +33,9 @@ pytestmark = pytest.mark.slow
 CORPUS = Path(__file__).resolve().parent.parent / "corpora"
 TOL = 0.02
 
-# (system, query group, metric) -> value on the test split, per corpus
+# (system, query group, metric) -> value on the test split, per corpus. The general corpus was re-pinned
+# when bare page numbers stopped being headings (city_cov 0.972 -> 0.931, compare P@1 0.887 -> 0.831 on
+# test; dev moved the other way: nDCG 0.865 -> 0.868, city_cov 0.917 -> 0.933, compare P@1 0.864 both)
 PINS: dict[str, dict[tuple[str, str, str], float]] = {
     "named": {
         ('hybrid', 'all', 'ndcg@10'): 0.835,
@@ -53,21 +55,21 @@ PINS: dict[str, dict[tuple[str, str, str], float]] = {
         ('dense', 'blind', 'ndcg@10'): 0.676,
     },
     "general": {
-        ('hybrid', 'all', 'ndcg@10'): 0.853,
-        ('hybrid', 'paraphrase', 'ndcg@10'): 0.735,
-        ('hybrid', 'cross_city', 'ndcg@10'): 0.958,
-        ('hybrid', 'cross_city', 'city_cov@10'): 0.972,
+        ('hybrid', 'all', 'ndcg@10'): 0.852,
+        ('hybrid', 'paraphrase', 'ndcg@10'): 0.736,
+        ('hybrid', 'cross_city', 'ndcg@10'): 0.956,
+        ('hybrid', 'cross_city', 'city_cov@10'): 0.931,
         ('hybrid', 'blind', 'ndcg@10'): 0.81,
-        ('lexical', 'all', 'ndcg@10'): 0.84,
-        ('lexical', 'paraphrase', 'ndcg@10'): 0.666,
-        ('lexical', 'cross_city', 'ndcg@10'): 0.977,
-        ('lexical', 'cross_city', 'city_cov@10'): 0.954,
-        ('lexical', 'blind', 'ndcg@10'): 0.788,
-        ('dense', 'all', 'ndcg@10'): 0.749,
-        ('dense', 'paraphrase', 'ndcg@10'): 0.622,
-        ('dense', 'cross_city', 'ndcg@10'): 0.903,
-        ('dense', 'cross_city', 'city_cov@10'): 0.898,
-        ('dense', 'blind', 'ndcg@10'): 0.684,
+        ('lexical', 'all', 'ndcg@10'): 0.838,
+        ('lexical', 'paraphrase', 'ndcg@10'): 0.665,
+        ('lexical', 'cross_city', 'ndcg@10'): 0.972,
+        ('lexical', 'cross_city', 'city_cov@10'): 0.94,
+        ('lexical', 'blind', 'ndcg@10'): 0.785,
+        ('dense', 'all', 'ndcg@10'): 0.755,
+        ('dense', 'paraphrase', 'ndcg@10'): 0.641,
+        ('dense', 'cross_city', 'ndcg@10'): 0.886,
+        ('dense', 'cross_city', 'city_cov@10'): 0.856,
+        ('dense', 'blind', 'ndcg@10'): 0.693,
     },
 }
 ANSWER_PINS: dict[str, dict[str, float]] = {
@@ -85,9 +87,9 @@ ANSWER_PINS: dict[str, dict[str, float]] = {
         'no_answer_detected': 0.375,
         'refusal_precision': 0.857,
         'answerable_refused': 0.013,
-        'compare_city_p@1': 0.887,
-        'compare_city_p@1_judged': 0.94,
-        'first_quote_relevant': 0.649,
+        'compare_city_p@1': 0.831,
+        'compare_city_p@1_judged': 0.881,
+        'first_quote_relevant': 0.662,
     },
 }
 
