@@ -51,6 +51,11 @@ class IngestResult:
     seconds: float = 0.0
 
 
+# Kept in the records but not chunked: a table of contents only lists titles found again in the
+# body, and as a passage it matches every broad question (it was the first cell of /compare).
+UNINDEXED_KINDS = frozenset({"toc"})
+
+
 def ingest_document(meta: DocumentMeta, text: str, params: ChunkParams) -> DocumentRecords:
     """Parse one document's structure and chunk every initiative and section."""
     cleaned = clean(text)
@@ -59,7 +64,8 @@ def ingest_document(meta: DocumentMeta, text: str, params: ChunkParams) -> Docum
         Unit(i.id, meta.id, meta.city, i.title, tuple(i.heading_path), tuple(i.spans), True,
              labels=(i.number, *i.departments, *(r.value for r in i.ratings)))
         for i in parsed.initiatives
-    ] + [Unit(s.id, meta.id, meta.city, s.title, tuple(s.heading_path), tuple(s.spans), False) for s in parsed.sections]
+    ] + [Unit(s.id, meta.id, meta.city, s.title, tuple(s.heading_path), tuple(s.spans), False)
+         for s in parsed.sections if s.kind not in UNINDEXED_KINDS]
     chunks: list[Chunk] = []
     for unit in units:
         chunks.extend(chunk_unit(unit, cleaned, params))

@@ -17,6 +17,7 @@ import ingest.structure.tables as T
 from ingest.structure.numbering import match_marker, printed_number
 from ingest.structure.actionplan import action_plan_initiatives
 from ingest.structure.lines import entries_of, titles
+from ingest.structure.toc import toc_blocks
 from ingest.structure.outline import Entry, accept, assign_levels, choose_level, link_parents, nested_runs, scheme_stats
 
 _REPEAT = re.compile(r"\s*[(（]再掲[)）]\s*$")
@@ -111,7 +112,9 @@ def recognize(original: str, clean: MappedText, meta: DocumentMeta, profile: Pro
     assign_levels(entries)
     link_parents(entries)
     year = _default_year(meta, profile, entries)
-    used: set[int] = set()
+    # a table of contents lists titles found again in the body: its lines are no items
+    tocs = [range(a, b) for a, b in toc_blocks([e.text for e in entries])]
+    used: set[int] = {i for r in tocs for i in r}
     items: list[_Item] = []
     plan: list[Initiative] = []
     if profile.use_tables:
@@ -122,6 +125,9 @@ def recognize(original: str, clean: MappedText, meta: DocumentMeta, profile: Pro
     items.extend(_outline_items(entries, profile, year, used, min_fielded=0.5 if items or plan else 0.0))
     initiatives = sorted(_initiatives(items, clean, entries, meta) + plan, key=lambda i: min(i.spans))
     sections = _sections(entries, used, clean, meta)
+    sections += [Section(id=f"{meta.id}:toc{n}", document_id=meta.id, title="目次", heading_path=[],
+                         spans=_spans(clean, entries, list(r)), kind="toc") for n, r in enumerate(tocs, 1)]
+    sections.sort(key=lambda sec: min(sec.spans, default=(0, 0)))
     return ParsedDocument(initiatives=initiatives, sections=sections)
 
 

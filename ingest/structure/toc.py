@@ -38,3 +38,51 @@ def listed_headings(lines: Sequence[Line], start: int, titles: list[str]) -> lis
             heads.append((k, lines[k].text.strip()))
             wanted.remove(hit)
     return heads
+
+
+LEADER = re.compile(r"[.．…・‥･]{3,}\s*(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
+_REF = re.compile(r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
+TOC_MIN_ENTRIES = 3
+TOC_TITLE_MAX = 40  # a title line of its own, its page reference on the next line
+
+
+def _entry(text: str, after_head: bool) -> bool:
+    """A table-of-contents entry: dot leaders before a page number; right after a 目次 line a
+    title and a page number suffice."""
+    t = text.strip()
+    if len(t) > 90 or "。" in t:
+        return False
+    return bool(LEADER.search(t)) or (after_head and bool(_REF.search(t)))
+
+
+def _title_line(text: str) -> bool:
+    t = text.strip()
+    return len(t) <= TOC_TITLE_MAX and "。" not in t
+
+
+def toc_blocks(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """[a, b) line ranges that are tables of contents: a ``目次`` line and/or at least
+    :data:`TOC_MIN_ENTRIES` entries (dot leaders and a page number), short title lines between
+    entries allowed. Navigation, not content: every listed title is found again in the body."""
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(texts):
+        head = bool(TOC_HEAD.match(texts[k].strip()))
+        start = k
+        j = k + 1 if head else k
+        last, n = (k if head else -1), 0
+        while j < len(texts):
+            t = texts[j].strip()
+            if _entry(t, head):
+                last, n = j, n + 1
+            elif not (_title_line(t) and j - last <= 2 and (last >= 0 or j == start)):
+                break
+            j += 1
+        if n >= TOC_MIN_ENTRIES or (head and n >= 1):
+            if not head and start > 0 and LEADER.match(texts[start].strip()) and _title_line(texts[start - 1]):
+                start -= 1  # the first entry's title, its dot leaders on the next line
+            out.append((start, last + 1))
+            k = last + 1
+        else:
+            k += 1
+    return out
