@@ -95,8 +95,10 @@ ANSWER_PINS: dict[str, dict[str, float]] = {
 
 # The sets written after all tuning (eval/queries.py FRESH and HOLDOUT), pinned the same way
 FRESH_PINS: dict[str, dict[str, float]] = {
+    # compare 0.645/0.741 -> 0.613/0.704 when tables of contents stopped being passages (240f104):
+    # one group, f026 昭島市, whose first cell moved from the 会議要綱 appendix to a neighbour
     "named": {"ndcg@10": 0.82, "paraphrase": 0.703, "city_cov@10": 0.771, "answerable_refused": 0.077,
-              "compare_city_p@1": 0.645, "compare_city_p@1_judged": 0.741},
+              "compare_city_p@1": 0.613, "compare_city_p@1_judged": 0.704},
     "general": {"ndcg@10": 0.875, "paraphrase": 0.784, "city_cov@10": 0.833, "answerable_refused": 0.077,
                 "compare_city_p@1": 0.581, "compare_city_p@1_judged": 0.667},
 }
