@@ -47,6 +47,8 @@ def test_toc_blocks_leaders_titles_on_their_own_line_and_a_toc_head() -> None:
     assert toc_blocks(["目次", "第1章 取組と評価 1", "用語説明 40", "本文。"]) == [(0, 3)]
     assert toc_blocks(["職員数 12", "予算 30", "人件費 40", "本文。"]) == []
     assert toc_blocks(["1.目的・・・2", "本市は令和5年度に計画を定めた。", "2.体系・・・3"]) == []
+    # dotted rows of amounts are a table, not contents: their numbers do not run in page order
+    assert toc_blocks(["人件費・・・・120", "物件費・・・・・80", "扶助費・・・・・95", "合計・・・・・295"]) == []
 
 
 def test_a_table_of_contents_is_a_section_that_is_not_chunked() -> None:

@@ -42,6 +42,7 @@ def listed_headings(lines: Sequence[Line], start: int, titles: list[str]) -> lis
 
 LEADER = re.compile(r"[.．…・‥･]{3,}\s*(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
 _REF = re.compile(r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
+_PAGE = re.compile(r"(\d{1,3})\s*$")
 TOC_MIN_ENTRIES = 3
 TOC_TITLE_MAX = 40  # a title line of its own, its page reference on the next line
 
@@ -63,26 +64,29 @@ def _title_line(text: str) -> bool:
 def toc_blocks(texts: Sequence[str]) -> list[tuple[int, int]]:
     """[a, b) line ranges that are tables of contents: a ``目次`` line and/or at least
     :data:`TOC_MIN_ENTRIES` entries (dot leaders and a page number), short title lines between
-    entries allowed. Navigation, not content: every listed title is found again in the body."""
+    entries allowed, page numbers in order. Navigation, not content: every listed title is found again in the body."""
     out: list[tuple[int, int]] = []
     k = 0
     while k < len(texts):
         head = bool(TOC_HEAD.match(texts[k].strip()))
         start = k
         j = k + 1 if head else k
-        last, n = (k if head else -1), 0
+        last, n, pages = (k if head else -1), 0, []
         while j < len(texts):
             t = texts[j].strip()
             if _entry(t, head):
                 last, n = j, n + 1
+                pages.append(int(_PAGE.search(t).group(1)))
             elif not (_title_line(t) and j - last <= 2 and (last >= 0 or j == start)):
                 break
             j += 1
-        if n >= TOC_MIN_ENTRIES or (head and n >= 1):
+        # page references never go back: dotted rows of amounts (人件費・・・120) are no contents
+        ordered = all(a <= b for a, b in zip(pages, pages[1:]))
+        if ordered and (n >= TOC_MIN_ENTRIES or (head and n >= 1)):
             if not head and start > 0 and LEADER.match(texts[start].strip()) and _title_line(texts[start - 1]):
                 start -= 1  # the first entry's title, its dot leaders on the next line
             out.append((start, last + 1))
             k = last + 1
-        else:
-            k += 1
+        else:  # a disordered run is rejected whole, not retried from its second row
+            k = last + 1 if not ordered else k + 1
     return out
