@@ -37,18 +37,35 @@ def test_no_toc() -> None:
 def test_toc_blocks_leaders_titles_on_their_own_line_and_a_toc_head() -> None:
     from ingest.structure.toc import toc_blocks
 
-    dotted = ["大綱", "目 次", "1.目的・・・・・・2", "2.位置付け・・・・2", "3.体系・・・・・・3", "1.目的", "本市は。"]
-    assert toc_blocks(dotted) == [(1, 5)]
-    # a PDF transcription puts each title and its dot leaders on separate lines
-    split = ["表紙", "第1章 必要性", "・・・・・1", "⑴", "これまで", "・・・・・1", "第2章 計画期間", "・・・・・4",
-             "第1章 必要性", "本市では平成8年に大綱を定めた。"]
-    assert toc_blocks(split) == [(1, 8)]
+    body = ["1.目的", "本市は計画を定めた。", "2.位置付け", "本計画は総合計画の下にある。", "3.体系", "三つの柱からなる。"]
+    assert toc_blocks(["大綱", "目 次", "1.目的・・・・・・2", "2.位置付け・・・・2", "3.体系・・・・・・3", *body]) == [(1, 5)]
+    # a PDF transcription puts each title and its dot leaders on separate lines (here not at the top)
+    split = ["表紙", "はじめに。", "第1章 必要性", "・・・・・1", "⑴", "これまで", "・・・・・1", "第2章 計画期間", "・・・・・4",
+             "第1章 必要性", "⑴ これまで", "本市では平成8年に大綱を定めた。", "第2章 計画期間", "5年間とする。"]
+    assert toc_blocks(split) == [(2, 9)]
     # after a 目次 line a title and a page number suffice; elsewhere they are table cells
-    assert toc_blocks(["目次", "第1章 取組と評価 1", "用語説明 40", "本文。"]) == [(0, 3)]
+    assert toc_blocks(["目次", "第1章 取組と評価 1", "用語説明 40", "第1章 取組と評価", "本文。", "用語説明"]) == [(0, 3)]
     assert toc_blocks(["職員数 12", "予算 30", "人件費 40", "本文。"]) == []
-    assert toc_blocks(["1.目的・・・2", "本市は令和5年度に計画を定めた。", "2.体系・・・3"]) == []
-    # dotted rows of amounts are a table, not contents: their numbers do not run in page order
-    assert toc_blocks(["人件費・・・・120", "物件費・・・・・80", "扶助費・・・・・95", "合計・・・・・295"]) == []
+    assert toc_blocks(["1.目的・・・2", "本市は令和5年度に計画を定めた。", "2.体系・・・3", *body]) == []
+
+
+def test_toc_blocks_keep_content_that_only_looks_like_contents() -> None:
+    from ingest.structure.toc import toc_blocks
+
+    # dotted rows of amounts or yearly targets: their labels are not found again as headings
+    assert toc_blocks(["人件費・・・・120", "物件費・・・・・80", "扶助費・・・・・95", "合計・・・・・295", "本文。"]) == []
+    assert toc_blocks(["目標", "令和6年度・・・・・・20", "令和7年度・・・・・・30", "令和8年度・・・・・・45", "本文。"]) == []
+    # the block ends where the body repeats a listed title, so the first heading and a short table stay
+    overrun = ["表紙", "目 次", "第1章 計画の概要・・・・1", "第2章 取組・・・・5", "第3章 推進体制・・・・20",
+               "第1章 計画の概要", "1 職員数の推移", "平成30年度 25", "令和5年度 31", "職員数は減少。", "第2章 取組", "第3章 推進体制"]
+    assert toc_blocks(overrun) == [(1, 5)]
+    # a document title above the first entry is no entry
+    cover = ["テスト市第三次行政改革大綱", "1.目的・・・・・2", "2.体系・・・・・3", "3.推進体制・・・・5", "1.目的", "2.体系", "3.推進体制"]
+    assert toc_blocks(cover) == [(1, 4)]
+    # an appendix whose pages restart is a second table, not a reason to keep the first
+    restart = ["目 次", "第1章 目的・・・・1", "第2章 取組・・・・5", "第3章 推進・・・・9", "【資料編】", "資料1 条例・・・・1",
+               "資料2 要綱・・・・3", "資料3 名簿・・・・4", "第1章 目的", "第2章 取組", "第3章 推進", "資料1 条例", "資料2 要綱"]
+    assert toc_blocks(restart) == [(0, 4), (5, 8)]
 
 
 def test_a_table_of_contents_is_a_section_that_is_not_chunked() -> None:

@@ -44,49 +44,79 @@ LEADER = re.compile(r"[.．…・‥･]{3,}\s*(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
 _REF = re.compile(r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
 _PAGE = re.compile(r"(\d{1,3})\s*$")
 TOC_MIN_ENTRIES = 3
+MIN_TITLE = 3  # shorter titles (a lone ⑴) are marks, not something to find again
 TOC_TITLE_MAX = 40  # a title line of its own, its page reference on the next line
 
 
 def _entry(text: str, after_head: bool) -> bool:
     """A table-of-contents entry: dot leaders before a page number; right after a 目次 line a
     title and a page number suffice."""
-    t = text.strip()
-    if len(t) > 90 or "。" in t:
+    if len(text) > 90 or "。" in text:
         return False
-    return bool(LEADER.search(t)) or (after_head and bool(_REF.search(t)))
+    return bool(LEADER.search(text)) or (after_head and bool(_REF.search(text)))
 
 
 def _title_line(text: str) -> bool:
-    t = text.strip()
-    return len(t) <= TOC_TITLE_MAX and "。" not in t
+    return len(text) <= TOC_TITLE_MAX and "。" not in text
+
+
+def _title(text: str) -> str:
+    """An entry's title: the line without its dot leaders and page number, compacted."""
+    return compact(_REF.sub("", text))
+
+
+def _listed(c: str, titles: Sequence[str]) -> bool:
+    """Is compacted line `c` one of `titles` (a number or mark of up to PREFIX_MAX characters may precede it)?"""
+    return any(w and c.endswith(w) and len(c) <= len(w) + PREFIX_MAX for w in titles)
+
+
+def _confirmed(titles: Sequence[str], body: Sequence[str]) -> bool:
+    """At least half of `titles` are found again as lines of `body` (compacted)."""
+    if not titles:
+        return False
+    found = sum(any(_listed(c, [w]) for c in body) for w in titles)
+    return 2 * found >= len(titles)
 
 
 def toc_blocks(texts: Sequence[str]) -> list[tuple[int, int]]:
     """[a, b) line ranges that are tables of contents: a ``目次`` line and/or at least
     :data:`TOC_MIN_ENTRIES` entries (dot leaders and a page number), short title lines between
-    entries allowed, page numbers in order. Navigation, not content: every listed title is found again in the body."""
+    entries allowed, page numbers in order (a restart begins another table). Navigation, not
+    content — and that is checked: at least half the listed titles must be found again as lines
+    of the body, so dotted rows of targets or amounts (令和6年度・・・20) are no contents. A
+    block ends before the first line that repeats a listed title: the body has begun."""
+    lines = [t.strip() for t in texts]
+    compacted = [compact(t) for t in lines]
     out: list[tuple[int, int]] = []
     k = 0
-    while k < len(texts):
-        head = bool(TOC_HEAD.match(texts[k].strip()))
-        start = k
+    while k < len(lines):
+        head = bool(TOC_HEAD.match(lines[k]))
         j = k + 1 if head else k
-        last, n, pages = (k if head else -1), 0, []
-        while j < len(texts):
-            t = texts[j].strip()
+        last, pages, titles = (k if head else -1), [], []
+        while j < len(lines):
+            t = lines[j]
+            if _listed(compacted[j], [w for w in titles if len(w) >= MIN_TITLE]):
+                break
             if _entry(t, head):
-                last, n = j, n + 1
-                pages.append(int(_PAGE.search(t).group(1)))
-            elif not (_title_line(t) and j - last <= 2 and (last >= 0 or j == start)):
+                page = int(_PAGE.search(t).group(1))
+                if pages and page < pages[-1]:
+                    break
+                last = j
+                pages.append(page)
+                titles.append(_title(t))
+            elif last >= 0 and j - last <= 2 and _title_line(t):
+                titles.append(compacted[j])
+            else:
                 break
             j += 1
-        # page references never go back: dotted rows of amounts (人件費・・・120) are no contents
-        ordered = all(a <= b for a, b in zip(pages, pages[1:]))
-        if ordered and (n >= TOC_MIN_ENTRIES or (head and n >= 1)):
-            if not head and start > 0 and LEADER.match(texts[start].strip()) and _title_line(texts[start - 1]):
-                start -= 1  # the first entry's title, its dot leaders on the next line
+        start = k
+        if not head and start > 0 and LEADER.match(lines[start]) and _title_line(lines[start - 1]):
+            start -= 1  # the first entry's title, its dot leaders on the next line
+            titles.insert(0, compact(lines[start]))
+        enough = len(pages) >= TOC_MIN_ENTRIES or (head and pages)
+        if enough and _confirmed([w for w in titles if len(w) >= MIN_TITLE], compacted[last + 1:]):
             out.append((start, last + 1))
             k = last + 1
-        else:  # a disordered run is rejected whole, not retried from its second row
-            k = last + 1 if not ordered else k + 1
+        else:
+            k += 1
     return out
