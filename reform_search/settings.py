@@ -131,19 +131,19 @@ class Settings(BaseSettings):
     # Answerability (index/answerability.py): a logistic model over cheap evidence features,
     # calibrated on dev queries with `python -m eval.calibrate` (700-character chunks, sentence cosine;
     # coverage and agreement are reported but weigh 0 since compound terms joined).
-    answer_bias: float = Field(default=-1.766, ge=-100, le=100, description="Answerability model: intercept")
+    answer_bias: float = Field(default=-1.818, ge=-100, le=100, description="Answerability model: intercept")
     answer_w_coverage: float = Field(default=0.0, ge=-100, le=100, description="weight of the query-word coverage")
-    answer_w_phrases: float = Field(default=0.686, ge=-100, le=100, description="weight of the word-pair coverage")
+    answer_w_phrases: float = Field(default=0.803, ge=-100, le=100, description="weight of the word-pair coverage")
     answer_w_agreement: float = Field(default=0.0, ge=-100, le=100, description="weight of lexical/dense top-10 agreement")
     answer_w_cosine_z: float = Field(
-        default=1.441, ge=-100, le=100, description="weight of the top passages' best sentence cosine, as a corpus z-score"
+        default=1.465, ge=-100, le=100, description="weight of the top passages' best sentence cosine, as a corpus z-score"
     )
     answer_w_compounds: float = Field(
-        default=2.928, ge=-100, le=100,
+        default=3.005, ge=-100, le=100,
         description="weight of the share of the question's compound terms the corpus writes (whole, reworded, or as pieces)",
     )
     answer_min_support: float = Field(
-        default=0.190, ge=0, le=1, description="Answerability below which /answer says nothing was found"
+        default=0.195, ge=0, le=1, description="Answerability below which /answer says nothing was found"
     )
     compare_min_support: float = Field(
         default=0.0, ge=0, le=1,
