@@ -55,6 +55,9 @@ def test_toc_blocks_keep_content_that_only_looks_like_contents() -> None:
     # dotted rows of amounts or yearly targets: their labels are not found again as headings
     assert toc_blocks(["人件費・・・・120", "物件費・・・・・80", "扶助費・・・・・95", "合計・・・・・295", "本文。"]) == []
     assert toc_blocks(["目標", "令和6年度・・・・・・20", "令和7年度・・・・・・30", "令和8年度・・・・・・45", "本文。"]) == []
+    # short row labels (4月, R6) cannot confirm a table; the lines after it must not confirm it either
+    assert toc_blocks(["4月・・・・12", "5月・・・・15", "6月・・・・20", "今後の方針", "本文。"]) == []
+    assert toc_blocks(["目標値", "R6・・・・20", "R7・・・・30", "R8・・・・45", "単位:件", "(見込み)", "本文。"]) == []
     # the block ends where the body repeats a listed title, so the first heading and a short table stay
     overrun = ["表紙", "目 次", "第1章 計画の概要・・・・1", "第2章 取組・・・・5", "第3章 推進体制・・・・20",
                "第1章 計画の概要", "1 職員数の推移", "平成30年度 25", "令和5年度 31", "職員数は減少。", "第2章 取組", "第3章 推進体制"]

@@ -65,37 +65,42 @@ def _title(text: str) -> str:
     return compact(_REF.sub("", text))
 
 
-def _listed(c: str, titles: Sequence[str]) -> bool:
-    """Is compacted line `c` one of `titles` (a number or mark of up to PREFIX_MAX characters may precede it)?"""
-    return any(w and c.endswith(w) and len(c) <= len(w) + PREFIX_MAX for w in titles)
+def _suffixes(c: str) -> list[str]:
+    """What a listed title may be of compacted line `c`: its ends after up to PREFIX_MAX characters."""
+    return [c[p:] for p in range(min(PREFIX_MAX, len(c) - 1) + 1)] if c else []
 
 
-def _confirmed(titles: Sequence[str], body: Sequence[str]) -> bool:
-    """At least half of `titles` are found again as lines of `body` (compacted)."""
-    if not titles:
-        return False
-    found = sum(any(_listed(c, [w]) for c in body) for w in titles)
-    return 2 * found >= len(titles)
+def _last_lines(compacted: Sequence[str]) -> dict[str, int]:
+    """Each possible listed title -> the last line that is it (one pass, so checking a title is O(1))."""
+    last: dict[str, int] = {}
+    for i, c in enumerate(compacted):
+        for w in _suffixes(c):
+            last[w] = i
+    return last
 
 
 def toc_blocks(texts: Sequence[str]) -> list[tuple[int, int]]:
     """[a, b) line ranges that are tables of contents: a ``目次`` line and/or at least
     :data:`TOC_MIN_ENTRIES` entries (dot leaders and a page number), short title lines between
     entries allowed, page numbers in order (a restart begins another table). Navigation, not
-    content — and that is checked: at least half the listed titles must be found again as lines
-    of the body, so dotted rows of targets or amounts (令和6年度・・・20) are no contents. A
-    block ends before the first line that repeats a listed title: the body has begun."""
+    content — and that is checked: at least half the titles listed in the block (and one entry's
+    own) must be found again as lines after it, so dotted rows of targets or amounts
+    (令和6年度・・・20, 4月・・・12) are no contents. A block ends before the first line that
+    repeats a listed title: the body has begun."""
     lines = [t.strip() for t in texts]
     compacted = [compact(t) for t in lines]
+    last_line: dict[str, int] | None = None  # built on the first block candidate
     out: list[tuple[int, int]] = []
     k = 0
     while k < len(lines):
         head = bool(TOC_HEAD.match(lines[k]))
         j = k + 1 if head else k
-        last, pages, titles = (k if head else -1), [], []
+        last, pages = (k if head else -1), []
+        titles: list[tuple[int, str, bool]] = []  # (line, title, from an entry line)
+        listed: set[str] = set()
         while j < len(lines):
             t = lines[j]
-            if _listed(compacted[j], [w for w in titles if len(w) >= MIN_TITLE]):
+            if any(w in listed for w in _suffixes(compacted[j])):
                 break
             if _entry(t, head):
                 page = int(_PAGE.search(t).group(1))
@@ -103,20 +108,29 @@ def toc_blocks(texts: Sequence[str]) -> list[tuple[int, int]]:
                     break
                 last = j
                 pages.append(page)
-                titles.append(_title(t))
+                titles.append((j, _title(t), True))
             elif last >= 0 and j - last <= 2 and _title_line(t):
-                titles.append(compacted[j])
+                titles.append((j, compacted[j], False))
             else:
                 break
+            if len(titles[-1][1]) >= MIN_TITLE:
+                listed.add(titles[-1][1])
             j += 1
         start = k
         if not head and start > 0 and LEADER.match(lines[start]) and _title_line(lines[start - 1]):
             start -= 1  # the first entry's title, its dot leaders on the next line
-            titles.insert(0, compact(lines[start]))
-        enough = len(pages) >= TOC_MIN_ENTRIES or (head and pages)
-        if enough and _confirmed([w for w in titles if len(w) >= MIN_TITLE], compacted[last + 1:]):
+            titles.insert(0, (start, compacted[start], False))
+        inside = [(w, entry) for i, w, entry in titles if i <= last and len(w) >= MIN_TITLE]
+        enough = len(pages) >= TOC_MIN_ENTRIES or (head and bool(pages))
+        confirmed = False
+        if enough and inside:
+            if last_line is None:
+                last_line = _last_lines(compacted)
+            found = [entry for w, entry in inside if last_line.get(w, -1) > last]
+            confirmed = 2 * len(found) >= len(inside) and (any(found) or not any(e for _w, e in inside))
+        if confirmed:
             out.append((start, last + 1))
-            k = last + 1
-        else:
-            k += 1
+        # a run of entries that is no table of contents is skipped whole (retrying each of its
+        # rows would cost rows squared on a budget book's dotted tables)
+        k = last + 1 if enough else k + 1
     return out
