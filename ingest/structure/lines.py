@@ -7,10 +7,10 @@ import re
 import ingest.structure.fields as F
 from ingest.normalize import MappedText
 from ingest.structure.numbering import match_marker
-from ingest.structure.outline import Entry, is_toc
+from ingest.structure.outline import PAGE_REF, Entry, is_toc
 
 _LABEL_CELL = re.compile(r"^(\S{1,8})\s+(?=\S)")
-_PAGE_REF = re.compile(r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$|\s*P\s*[.．]\s*\d{1,3}\s*$")
+_PAGE_REF = re.compile(PAGE_REF + r"|\s*P\s*[.．]\s*\d{1,3}\s*$")
 _BODY_START = re.compile(r"^[・〇○●◆■□※\-－]")
 TITLE_CELL_CHARS = 14
 

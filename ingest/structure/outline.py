@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from ingest.structure.fields import DEPT_LABELS, RATING_LABELS, TEXT_LABELS
 from ingest.structure.numbering import Marker
 
-_TOC_TAIL = re.compile(r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$|\bP\s*[.．]\s*\d{1,3}\s*$")
+# A page reference ending a line: dot leaders or a space, an optional P, a page number
+PAGE_REF = r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$"
+_TOC_TAIL = re.compile(PAGE_REF + r"|\bP\s*[.．]\s*\d{1,3}\s*$")
 MAX_TITLE = 60
 LABEL_WORDS = frozenset(DEPT_LABELS + RATING_LABELS + TEXT_LABELS)
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from ingest.normalize import compact
+from ingest.structure.outline import PAGE_REF
 from ingest.structure.textlines import Line
 
 TOC_HEAD = re.compile(r"^目\s*次$")
@@ -27,13 +28,18 @@ def toc_entries(lines: Sequence[Line]) -> tuple[int, list[str], int]:
     return toc, titles, k
 
 
+def _suffixes(c: str) -> list[str]:
+    """What a listed title may be of compacted line `c`: its ends after up to PREFIX_MAX characters."""
+    return [c[p:] for p in range(min(PREFIX_MAX, len(c) - 1) + 1)] if c else []
+
+
 def listed_headings(lines: Sequence[Line], start: int, titles: list[str]) -> list[tuple[int, str]]:
     """(index, text) of the lines from `start` on that are headings listed in `titles`, each found once."""
     heads: list[tuple[int, str]] = []
     wanted = [compact(t) for t in titles]
     for k in range(start, len(lines)):
-        c = compact(lines[k].text)
-        hit = next((w for w in wanted if w and c.endswith(w) and len(c) <= len(w) + PREFIX_MAX), None)
+        ends = set(_suffixes(compact(lines[k].text)))
+        hit = next((w for w in wanted if w in ends), None)
         if hit:
             heads.append((k, lines[k].text.strip()))
             wanted.remove(hit)
@@ -41,7 +47,7 @@ def listed_headings(lines: Sequence[Line], start: int, titles: list[str]) -> lis
 
 
 LEADER = re.compile(r"[.．…・‥･]{3,}\s*(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
-_REF = re.compile(r"(?:[.．…・‥･]{2,}\s*|\s+)(?:P\s*[.．]?\s*)?\d{1,3}\s*$")
+_REF = re.compile(PAGE_REF)
 _PAGE = re.compile(r"(\d{1,3})\s*$")
 TOC_MIN_ENTRIES = 3
 MIN_TITLE = 3  # shorter titles (a lone ⑴) are marks, not something to find again
@@ -63,11 +69,6 @@ def _title_line(text: str) -> bool:
 def _title(text: str) -> str:
     """An entry's title: the line without its dot leaders and page number, compacted."""
     return compact(_REF.sub("", text))
-
-
-def _suffixes(c: str) -> list[str]:
-    """What a listed title may be of compacted line `c`: its ends after up to PREFIX_MAX characters."""
-    return [c[p:] for p in range(min(PREFIX_MAX, len(c) - 1) + 1)] if c else []
 
 
 def _last_lines(compacted: Sequence[str]) -> dict[str, int]:
