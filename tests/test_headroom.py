@@ -1,0 +1,50 @@
+"""eval.headroom's pure parts: AUC, what a bar could drop, and the leave-one-query-out reranker."""
+
+import math
+
+import pytest
+
+from eval.headroom import CELL_FEATURES, auc, droppable, loo_rerank, pairs_of
+
+
+def test_auc_counts_ties_half_and_needs_both_labels():
+    assert auc([0.9, 0.8, 0.1], [1, 1, 0]) == 1.0
+    assert auc([0.1, 0.9], [1, 0]) == 0.0
+    assert auc([0.5, 0.5], [1, 0]) == 0.5
+    assert auc([0.2, 0.7, 0.4, 0.9], [0, 1, 1, 0]) == pytest.approx(0.5)
+    assert math.isnan(auc([0.3, 0.4], [1, 1]))
+
+
+def test_droppable_keeps_every_positive():
+    # negatives under the lowest positive (0.4) can go; the one at 0.45 cannot
+    assert droppable([0.1, 0.3, 0.45, 0.4, 0.9], [0, 0, 0, 1, 1]) == 2
+    assert droppable([0.1, 0.2], [0, 0]) == 2  # no positive: nothing to keep
+    assert droppable([0.5, 0.1], [0, 1]) == 0
+
+
+def _cell(query, rank, grade, signal):
+    cell = dict.fromkeys(CELL_FEATURES, 0.0)
+    cell.update(query_id=query, rank_index=rank, grade=grade, rank=-float(rank), coverage=signal)
+    return cell
+
+
+def test_pairs_are_both_orders_of_differently_graded_candidates():
+    group = [_cell("a", 0, 0, 0.1), _cell("a", 1, 2, 0.9), _cell("a", 2, 2, 0.8)]
+    x, y = pairs_of([group])
+    assert x.shape == (4, len(CELL_FEATURES)) and sorted(y.tolist()) == [0, 0, 1, 1]
+    col = CELL_FEATURES.index("coverage")
+    assert {round(v, 3) for v, label in zip(x[:, col], y) if label == 1} == {0.8, 0.7}
+
+
+def test_loo_rerank_learns_a_signal_from_the_other_queries():
+    # in every query the relevant candidate is second (0 of 6 as ranked) but has the higher
+    # coverage: a reranker fitted on the other queries moves it first
+    informative = [[_cell(q, 0, 0, 0.2), _cell(q, 1, 2, 0.8)] for q in "abcdef"]
+    assert loo_rerank(informative) == 6
+    # relevant first everywhere, coverage equal: the reranker keeps the order (6 of 6)
+    kept = [[_cell(q, 0, 2, 0.5), _cell(q, 1, 0, 0.5)] for q in "abcdef"]
+    assert loo_rerank(kept) == 6
+    # the others teach "the second is relevant"; query z, whose first is relevant, is scored by a
+    # model fitted without it, so it gets that wrong: 5 of 6 (the held-out query is never seen)
+    odd = informative[:5] + [[_cell("z", 0, 2, 0.8), _cell("z", 1, 0, 0.2)]]
+    assert loo_rerank(odd) == 5
