@@ -81,7 +81,10 @@ class ComparisonMixin:
                 rows.append((row, score))
         share = self.settings.compare_min_share if min_share is None else min_share
         asked = self.asked_cities(q, filters)
-        if not asked and self.settings.fusion == "convex":
+        # shares of RRF scores say little (rank-based: the 10th city still scores near the 1st), so
+        # both the share bar and the weak flag apply under convex fusion only
+        convex = self.settings.fusion == "convex"
+        if not asked and convex:
             strong = strong_cities(best, share)
             picked = {c: rows for c, rows in picked.items() if c in strong}
         support = self.settings.compare_min_support if min_support is None else min_support
@@ -96,8 +99,7 @@ class ComparisonMixin:
             if p >= support:
                 groups.append(CityGroup(c, hits, best[c], round(p, 4)))
         ordered = sorted(groups, key=lambda g: (-g.best_score, g.city))
-        # RRF scores are rank-based (the 10th city still scores near the 1st): no weak flag there
-        mark_strength(ordered, self.settings.compare_weak_share if self.settings.fusion == "convex" else 0.0)
+        mark_strength(ordered, self.settings.compare_weak_share if convex else 0.0)
         scope = asked or tuple(self.filters.cities)
         missing = sorted(set(scope) - {g.city for g in ordered})
         return Comparison(q, ordered, (time.perf_counter() - t0) * 1000, missing)
