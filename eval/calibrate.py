@@ -43,7 +43,7 @@ MODEL = ("phrases", "cosine_z", "compounds")
 
 def question_rows(searcher: Any) -> list[dict[str, Any]]:
     """One row per dev question: its label, features, whether a quote was found, factoid hit."""
-    from index.qa import extractive_answer, unknown_places
+    from index.qa import extractive_answer, mentioned_places, unknown_places
     from ingest.normalize import compact
 
     items = [(q.query, q.type != "unanswerable", q.answer, q.id) for q in load_queries(DEFAULT_FILES, "dev")
@@ -55,8 +55,9 @@ def question_rows(searcher: Any) -> list[dict[str, Any]]:
     out = []
     for text, label, answer, qid in items:
         a = extractive_answer(searcher, text, min_confidence=-1.0, min_support=0.0)
+        unknown = unknown_places(text, searcher.folded_texts, mentioned_places(searcher))
         out.append({"id": qid, "query": text, "label": int(label), **a.extra["evidence"],
-                    "quoted": bool(a.lines), "unknown_place": bool(unknown_places(text, searcher.folded_texts)),
+                    "quoted": bool(a.lines), "unknown_place": bool(unknown),
                     "factoid_ok": None if answer is None else compact(answer) in compact(a.answer)})
     return out
 

@@ -38,6 +38,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from index.thesaurus import is_foreign
+
 # Generic questions about municipal administration, written without looking at any corpus;
 # their best cosines are the reference distribution of :attr:`Evidence.cosine_z`.
 PROBES: tuple[str, ...] = (
@@ -46,6 +48,18 @@ PROBES: tuple[str, ...] = (
     "高齢者福祉の取組", "環境にやさしいまちづくり", "市民参加と協働の推進", "歳入の確保策",
     "組織の見直しと人員配置", "情報発信と広報", "近隣自治体との連携", "計画の進捗と評価",
     "市立病院の経営", "水道事業の料金", "観光振興の取組", "農業の振興",
+)
+# The same questions in English: an English question's cosines (multilingual e5, even with the
+# thesaurus' Japanese terms appended) run lower than a Japanese one's, so its z-score is taken
+# against these (index.thesaurus.is_foreign decides which set applies).
+PROBES_EN: tuple[str, ...] = (
+    "the city's financial situation and outlook", "work style reform for city staff", "putting administrative procedures online",
+    "maintenance of public facilities", "improving services for residents", "streamlining work and outsourcing",
+    "local disaster preparedness", "more support for child rearing", "welfare for older people",
+    "environmentally friendly town planning", "citizen participation and collaboration", "securing revenue",
+    "reviewing the organization and staffing", "public relations and information", "cooperation with neighboring municipalities",
+    "progress and evaluation of the plan", "running the city hospital", "water utility charges", "promoting tourism",
+    "promoting agriculture",
 )
 # Content words that say what is asked rather than about what.
 STOPWORDS = frozenset(
@@ -201,8 +215,7 @@ class CorpusStats:
         self._chunks = searcher.meta.chunks
         self._compact: dict[int, str] = {}  # row -> its text without layout, lower-cased (filled as read)
         self._occurs: dict[tuple[str, frozenset[str]], bool] = {}  # (needle, tokens) -> some chunk has it
-        tops = [best_sentence(searcher, searcher.search(p, k=TOP).hits, searcher.encode_query(p)) for p in PROBES]
-        self.probe_mean, self.probe_std = statistics.fmean(tops), statistics.pstdev(tops)
+        self.probes = {foreign: _distribution(searcher, probes) for foreign, probes in ((False, PROBES), (True, PROBES_EN))}
 
     def rows(self, token: str, city: str | None = None) -> np.ndarray:
         """Chunks containing `token` (of one city if given), from the BM25 index."""
@@ -251,6 +264,34 @@ _STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionar
 
 _LOCKS: "weakref.WeakKeyDictionary[Any, threading.Lock]" = weakref.WeakKeyDictionary()
 _LOCKS_LOCK = threading.Lock()
+
+
+class Distribution(NamedTuple):
+    """What the probes of one language give: their best sentence cosines' mean and standard
+    deviation, and their best passage cosines' mean."""
+
+    mean: float
+    std: float
+    passage_mean: float
+
+
+def _distribution(searcher: Any, probes: Sequence[str]) -> Distribution:
+    sentences, passages = [], []
+    for p in probes:
+        hits = searcher.search(p, k=TOP).hits
+        sentences.append(best_sentence(searcher, hits, searcher.encode_query(p)))
+        passages.append(max((h.dense_score or 0.0 for h in hits), default=0.0))
+    return Distribution(statistics.fmean(sentences), statistics.pstdev(sentences), statistics.fmean(passages))
+
+
+def cosine_shift(searcher: Any, question: str) -> float:
+    """How much lower a passage cosine runs for a question in this language than in Japanese (0 for
+    Japanese; about -0.02 for English on the seeds): the cosine floors (answer_min_confidence,
+    compare_min_dense) were set on Japanese questions and move by this much."""
+    if not is_foreign(question):
+        return 0.0
+    probes = corpus_stats(searcher).probes
+    return min(0.0, probes[True].passage_mean - probes[False].passage_mean)
 
 
 def corpus_stats(searcher: Any) -> CorpusStats:
@@ -354,4 +395,5 @@ def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = N
     den = [unit_of(h) for h in searcher.search(question, k=k, mode="dense", filters=f).hits]
     cos = max((h.dense_score or 0.0 for h in hits[:TOP]), default=0.0)
     sentence = best_sentence(searcher, hits, searcher.encode_query(question))
-    return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(sentence, stats.probe_mean, stats.probe_std), comp)
+    mean, std, _ = stats.probes[is_foreign(question)]
+    return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(sentence, mean, std), comp)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from index.answerability import answerability, evidence, weights_of
+from index.answerability import answerability, cosine_shift, evidence, weights_of
 from index.results import COMPARE_POOL, CityGroup, Comparison, Filters, Hit, SimilarResult
 from ingest.records import Initiative
 from reform_search.errors import InvalidQuery, NotFound
@@ -58,8 +58,8 @@ class ComparisonMixin:
             filters = Filters(tuple(cities), filters.kind, filters.fiscal_year, filters.rating)
         if not 1 <= per_city <= PER_CITY_MAX:
             raise InvalidQuery(f"per_city must be between 1 and {PER_CITY_MAX}, not {per_city}")
-        threshold = self.settings.compare_min_dense if min_dense is None else min_dense
         q = self.validate(query, COMPARE_POOL, "hybrid", filters)
+        threshold = (self.settings.compare_min_dense + cosine_shift(self, q)) if min_dense is None else min_dense
         ranking = self._rank(q, COMPARE_POOL, "hybrid", filters, collapse=True)
         picked: dict[str, list[tuple[int, float]]] = {}
         best: dict[str, float] = {}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from index.results import MAX_QUERY_CHARS, MODES, Filters
+from index.romaji import latin_words, names_place, place_keys
 from index.store import Meta
 from ingest.normalize import fold
 from reform_search.errors import InvalidQuery
@@ -20,13 +23,15 @@ def names_city(text: str, city: str) -> bool:
 class FilterSpace:
     """What a served index can be filtered by, and the boolean row mask of a :class:`Filters`."""
 
-    def __init__(self, meta: Meta) -> None:
+    def __init__(self, meta: Meta, reading: Callable[[str], str] | None = None) -> None:
         self.meta = meta
         docs, chunks = meta.documents, meta.chunks
         self.cities = sorted({d["city"] for d in docs.values()})
         self.kinds = sorted({d["kind"] for d in docs.values()})
         self.years = sorted({y for d in docs.values() for y in d["fiscal_years"]})
         self.rating_values = sorted({r.value for i in meta.initiatives.values() for r in i.ratings})
+        # romanized names, so an English question naming "Komae City" is restricted like 狛江市の…
+        self.latin_names = place_keys((c, reading(c)) for c in self.cities) if reading else {}
         self.chunk_city = np.array([c.city for c in chunks], dtype=object)
         self._chunk_kind = np.array([docs[c.document_id]["kind"] for c in chunks], dtype=object)
         self._chunk_doc = [c.document_id for c in chunks]
@@ -60,9 +65,12 @@ class FilterSpace:
         return q
 
     def cities_named_in(self, query: str) -> tuple[str, ...]:
-        """Corpus cities the query names (「昭島市の…」, also without 市/町/村/区: 「狛江の…」)."""
+        """Corpus cities the query names (「昭島市の…」, also without 市/町/村/区: 「狛江の…」, or
+        romanized: "Komae City", "Nishi-Tokyo"; index.romaji)."""
         folded = fold(query)
-        return tuple(c for c in self.cities if names_city(folded, c))
+        words = latin_words(folded) if self.latin_names else []
+        return tuple(c for c in self.cities if names_city(folded, c)
+                     or (words and c in self.latin_names and names_place(words, self.latin_names[c])))
 
     def mask(self, f: Filters) -> np.ndarray | None:
         """Rows the filters allow (None: no filter, every row)."""

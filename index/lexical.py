@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from index.thesaurus import Thesaurus
+from index.thesaurus import Expansion, Thesaurus, is_foreign, translation
 from index.tokenize import JapaneseTokenizer
 from ingest.normalize import fold
 
@@ -71,6 +71,20 @@ class LexicalSide:
             if phrases:
                 groups.append(tuple(phrases))
         return LexicalQuery(tokens, tuple(groups))
+
+    def expansions(self, query: str) -> list[Expansion]:
+        """The thesaurus matches of a query (none without a thesaurus)."""
+        if self.thesaurus is None:
+            return []
+        folded = fold(query)
+        spans = self.tokenizer.spans(folded)
+        return self.thesaurus.expand(folded.lower(), {s for s, _e, _t in spans}, {e for _s, e, _t in spans})
+
+    def dense_text(self, query: str) -> str:
+        """What the encoder embeds for `query`: a query in Latin script (an English question over
+        Japanese documents) gets the Japanese terms of its thesaurus matches appended
+        (:func:`index.thesaurus.translation`); any other query is embedded as it is."""
+        return translation(query, self.expansions(query)) if is_foreign(query) else query
 
     def _scores(self, tokens: Sequence[str]) -> np.ndarray:
         known = [t for t in tokens if t in self.vocab]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
-from index.answerability import answerability, evidence, weights_of
+from index.answerability import answerability, cosine_shift, evidence, weights_of
 from index.results import WEAK_LABEL, InitiativeRef
+from index.romaji import key, place_keys
 from index.searcher import Filters, Hit, Searcher
 from ingest.normalize import fold
 from ingest.paging import page_label, pages_of
 
 _PLACE = re.compile(r"([一-龥]{2,3}(?:市|区|町|村|府|県))(?![一-龥])")
+# wider than _PLACE (日の出町, あきる野市): a name read here only makes an English question's place known
+_MENTION = re.compile(r"([一-龥][一-龥ぁ-んァ-ヶ]{1,4}(?:市|区|町|村))")
+_LATIN_PLACE = re.compile(r"\b([A-Z][a-z]+(?:[- ][A-Z][a-z]+)?)(?= (?:City|Town|Village|Ward)\b)")
 NO_ANSWER = "該当する記述が見つかりませんでした。質問の言葉を変えるか、市や年度の絞り込みを外してお試しください。"
 
 
@@ -67,9 +73,28 @@ def confidence_of(hits: list[Hit]) -> float:
     return max((h.dense_score or 0.0) for h in hits[:5]) if hits else 0.0
 
 
-def unknown_places(question: str, folded_texts: list[str]) -> list[str]:
-    """Municipalities named in the question that no document mentions (e.g. 三鷹市)."""
-    return [p for p in dict.fromkeys(_PLACE.findall(fold(question))) if not any(p in t for t in folded_texts)]
+def mentioned_places(searcher: Searcher) -> frozenset[str]:
+    """Romanized keys (index.romaji) of every municipality the corpus mentions (調布市 → chofu), so
+    an English question naming one is judged as its Japanese twin would be; built once per searcher."""
+    known = _MENTIONED.get(searcher)
+    if known is None:
+        places = {p for t in searcher.folded_texts for p in _MENTION.findall(t)} | set(searcher.filters.cities)
+        known = _MENTIONED[searcher] = frozenset(place_keys((p, searcher.tokenizer.reading(p)) for p in places).values())
+    return known
+
+
+_MENTIONED: "weakref.WeakKeyDictionary[Searcher, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def unknown_places(question: str, folded_texts: list[str], latin_names: Collection[str] = ()) -> list[str]:
+    """Municipalities named in the question that no document mentions (e.g. 三鷹市), or, in Latin
+    script, a "Mitaka City" whose name is none of `latin_names` (:func:`mentioned_places`)."""
+    folded = fold(question)
+    out = [p for p in dict.fromkeys(_PLACE.findall(folded)) if not any(p in t for t in folded_texts)]
+    known = set(latin_names)
+    # "In Nishitokyo City" matches two capitalized words: the place is known if either reading is
+    return out + [p for p in dict.fromkeys(_LATIN_PLACE.findall(folded))
+                  if key(p) not in known and key(p.replace("-", " ").split()[-1]) not in known]
 
 
 def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit], texts: dict[str, str]) -> AnswerLine:
@@ -106,7 +131,7 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     """
     t0 = time.perf_counter()
     cfg = searcher.settings
-    floor = cfg.answer_min_confidence if min_confidence is None else min_confidence
+    floor = (cfg.answer_min_confidence + cosine_shift(searcher, question)) if min_confidence is None else min_confidence
     threshold = cfg.answer_min_support if min_support is None else min_support
     terms = searcher.query_terms(question)
     cited: list[Hit] = []
@@ -130,7 +155,7 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     support = round(answerability(ev, weights_of(cfg)), 4)
     extra: dict[str, Any] = {"evidence": ev.as_dict()}
     answerable = (bool(lines) and confidence_of(hits) >= floor and support >= threshold
-                  and not unknown_places(question, searcher.folded_texts))
+                  and not unknown_places(question, searcher.folded_texts, mentioned_places(searcher)))
     if not answerable:
         return Answer(question, False, NO_ANSWER, [], [], support, (time.perf_counter() - t0) * 1000,
                       extra=extra, retrieved=hits)

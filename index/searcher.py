@@ -78,7 +78,7 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         self._tokens = lru_cache(maxsize=20_000)(lambda row: self.tokenizer.tokens(self._passage(row)))
         # Shared by every caller (API, UI, chat, MCP): concurrent queries are encoded in batches.
         self.batcher = batcher or query_batcher(settings, encoder)
-        self.filters = FilterSpace(meta)
+        self.filters = FilterSpace(meta, self.tokenizer.reading)
         self.sentences = load_sentence_view(index_dir, manifest)
         self._chunk_matrix = flat_vectors(dense)
         self.cities, self.kinds = self.filters.cities, self.filters.kinds
@@ -104,8 +104,9 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         return self.filters.cities_named_in(query)
 
     def encode_query(self, query: str) -> np.ndarray:
-        """The query's vector, through the shared micro-batcher and its cache."""
-        return self.batcher.encode(query)
+        """The query's vector, through the shared micro-batcher and its cache; an English question
+        is embedded with the Japanese terms the thesaurus gives it (settings.translate_queries)."""
+        return self.batcher.encode(self.lexical.dense_text(query) if self.settings.translate_queries else query)
 
     def close(self) -> None:
         """Stop the query encoder's worker (a searcher sharing it must not be used afterwards)."""

@@ -9,6 +9,8 @@ Everything here is a pure function of the query text and the parsed file.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -75,6 +77,25 @@ class Thesaurus:
             if adds:
                 out.append(Expansion(phrase, s, e, tuple(adds)))
         return sorted(out, key=lambda x: (x.start, x.phrase))
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def is_foreign(query: str) -> bool:
+    """Whether a query is written mainly in Latin script (an English question), not Japanese:
+    more than twice as many Latin letters as kana and kanji (RPAの導入 is Japanese)."""
+    return len(_LATIN.findall(query)) > 2 * len(_JAPANESE.findall(query))
+
+
+def translation(query: str, expansions: Sequence[Expansion]) -> str:
+    """Dictionary-based query translation for the dense side: the query followed by the Japanese
+    terms its thesaurus matches bring in (each once, in order), e.g. "naming rights revenue" ->
+    "naming rights revenue ネーミングライツ 命名権". The query itself stays, since the encoder is
+    multilingual and words without a rule still carry meaning; the query when nothing matched."""
+    terms = dict.fromkeys(t for e in expansions for t in e.adds if _JAPANESE.search(t))
+    return f"{query} {' '.join(terms)}" if terms else query
 
 
 def parse(text: str) -> Thesaurus:

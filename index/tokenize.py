@@ -61,6 +61,15 @@ class JapaneseTokenizer:
         """(start, end, token) of content words in already-folded `text`."""
         return [(s, e, form) for s, e, form, pos1, _v in self._words(text) if pos1 not in self.spec.drop_pos]
 
+    def reading(self, text: str) -> str:
+        """The pronunciation of `text` in katakana (UniDic's pron: 西東京市 → ニシトーキョーシ);
+        a word without one is kept as written."""
+        out = []
+        for word in self._tagger(text):
+            pron = getattr(word.feature, "pron", None)
+            out.append(pron if pron and pron != "*" else word.surface)
+        return "".join(out)
+
     def compounds(self, text: str, skip: frozenset[str] = frozenset()) -> list[tuple[str, list[tuple[str, str, bool]]]]:
         """Compound terms of already-folded `text`: maximal runs of two or more touching noun parts
         (nouns, adjectival nouns, prefixes, suffixes; not kana-only ones such as お, not tokens in

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         description="Share of a chunk's dense score that comes from its best sentence's cosine (index/sentences.py; "
         "0 = chunk vectors only, and `build` then skips the sentence index). 0 -> 0.5: dev nDCG@10 0.855 -> 0.865, test 0.756 -> 0.765",
     )
+    translate_queries: bool = Field(
+        default=True,
+        description="A query in Latin script (English) is embedded with the Japanese terms of its thesaurus matches "
+        "appended (dictionary-based query translation; the lexical side expands it either way)",
+    )
     sentence_min_chars: int = Field(default=25, ge=1, le=1000, description="Shorter sentences are joined with the next (build time)")
     tokenizer_form: Literal["base", "surface"] = "base"
     tokenizer_drop_pos: tuple[str, ...] = ("補助記号", "記号", "空白", "助詞", "助動詞")

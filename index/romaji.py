@@ -1,0 +1,100 @@
+"""Place names in Latin script: an English question names 狛江市 as "Komae" or "Komae City".
+
+A city's romanization comes from its reading (UniDic's pronunciation, as fugashi gives it:
+コマエ, ニシトーキョー) in Hepburn without macrons. Users spell long vowels every way (Tokyo,
+Toukyou, Tōkyō) and split names (Nishi-Tokyo, Nishi Tokyo), so both sides are compared as
+*keys*: letters only, long vowels folded. Pure functions; the reading is the caller's.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+_BASE = dict(zip(
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
+    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポァィゥェォヴ",
+    "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
+    "ma mi mu me mo ya yu yo ra ri ru re ro wa o n ga gi gu ge go za ji zu ze zo da ji zu de do "
+    "ba bi bu be bo pa pi pu pe po a i u e o vu".split(),
+))
+_SMALL_Y = {"ャ": "a", "ュ": "u", "ョ": "o"}
+
+
+def romaji(kana: str) -> str:
+    """Hepburn romanization (no macrons: the long-vowel mark ー is dropped) of a katakana or
+    hiragana reading; characters that are not kana are kept as they are."""
+    text = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in kana)
+    out: list[str] = []
+    double = False
+    for c in text:
+        if c == "ッ":
+            double = True
+            continue
+        if c == "ー":
+            continue
+        if c in _SMALL_Y and out and len(out[-1]) >= 2 and out[-1].endswith("i"):
+            stem = out[-1][:-1]  # キ+ャ = kya, シ+ャ = sha, チ+ャ = cha, ジ+ャ = ja
+            out[-1] = stem + ("" if stem.endswith(("sh", "ch", "j")) else "y") + _SMALL_Y[c]
+            continue
+        piece = _BASE.get(c, c)
+        if double and piece[:1].isalpha():
+            piece = ("t" if piece.startswith("ch") else piece[0]) + piece
+        double = False
+        out.append(piece)
+    return "".join(out)
+
+
+_LONG = [("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ii", "i"), ("ee", "e")]
+
+
+def key(text: str) -> str:
+    """What two spellings of a name are compared by: ASCII letters only, lower case, long vowels
+    folded (Tōkyō, Toukyou and Tokyo all give "tokyo"), n before a labial as m (Nihombashi)."""
+    plain = unicodedata.normalize("NFKD", text)
+    letters = "".join(c for c in plain.lower() if "a" <= c <= "z")
+    for long, short in _LONG:
+        letters = letters.replace(long, short)
+    return re.sub(r"m(?=[bmp])", "n", letters)
+
+
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+
+
+def latin_words(text: str) -> list[str]:
+    """The keys of the Latin-script words of a text, in order."""
+    return [k for k in (key(w) for w in _WORD.findall(text)) if k]
+
+
+def names_place(words: Sequence[str], place_key: str) -> bool:
+    """Whether the word keys contain `place_key` as one word or as two or three adjacent words
+    (Nishi Tokyo, Nishi-Tokyo); keys of fewer than four letters never match (too many words)."""
+    if len(place_key) < 4:
+        return False
+    for n in range(len(words)):
+        joined = ""
+        for w in words[n : n + 3]:
+            joined += w
+            if joined == place_key:
+                return True
+            if not place_key.startswith(joined):
+                break
+    return False
+
+
+def place_keys(readings: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """{place: key of its romanized reading}, the suffix 市/町/村/区 (shi, machi, cho, mura, son, ku)
+    left out as users do ("Komae City"); `readings` are (place, its reading in katakana)."""
+    out: dict[str, str] = {}
+    for place, reading in readings:
+        stem = reading
+        if place[-1:] in "市町村区" and len(place) > 2:
+            for suffix in ("シ", "マチ", "チョウ", "チョー", "ムラ", "ソン", "ク"):
+                if stem.endswith(suffix):
+                    stem = stem[: -len(suffix)]
+                    break
+        k = key(romaji(stem))
+        if k:
+            out[place] = k
+    return out

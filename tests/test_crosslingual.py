@@ -1,0 +1,71 @@
+"""English questions over Japanese documents: query translation by the thesaurus, romanized city
+names, and the cosine floors that move with the language (real model, fugashi, FAISS)."""
+
+from index.qa import extractive_answer, mentioned_places, unknown_places
+from index.thesaurus import Expansion, is_foreign, translation
+
+
+def test_is_foreign_tells_english_from_japanese_with_latin_terms():
+    assert is_foreign("What did cities do with RPA?")
+    assert not is_foreign("RPAの導入")
+    assert not is_foreign("AI-OCRとRPAによる業務効率化")
+    assert not is_foreign("")
+
+
+def test_translation_appends_each_japanese_term_once():
+    exps = [Expansion("paperless", 8, 17, ("ペーパーレス", "電子化")), Expansion("tablets", 30, 37, ("タブレット", "ペーパーレス", "ipad"))]
+    assert translation("compare paperless meetings with tablets", exps) == \
+        "compare paperless meetings with tablets ペーパーレス 電子化 タブレット"
+    assert translation("budget", []) == "budget"
+
+
+def test_unknown_latin_places_are_those_no_document_mentions():
+    known = {"komae", "nishitokyo", "chofu"}
+    assert unknown_places("What is Mitaka City doing on DX?", [], known) == ["Mitaka"]
+    assert unknown_places("In Nishitokyo City, how many", [], known) == []  # "In Nishitokyo": last word
+    assert unknown_places("Komae City and Chofu City film commission", [], known) == []
+    assert unknown_places("Compare each City on RPA", [], known) == []
+
+
+def test_english_question_reaches_the_japanese_passages(searcher):
+    dense_text = searcher.lexical.dense_text("paperless meetings with tablets")
+    assert "ペーパーレス" in dense_text and dense_text.startswith("paperless meetings")
+    hits = searcher.search("paperless meetings with tablets", k=5).hits
+    assert any("ペーパーレス" in h.search_text for h in hits[:3]), [h.search_text[:40] for h in hits]
+    # off, the same question is embedded as it is (and the Japanese one never changes)
+    assert searcher.lexical.dense_text("ペーパーレス会議") == "ペーパーレス会議"
+
+
+def test_english_city_name_restricts_like_the_japanese_one(searcher):
+    assert searcher.cities_named_in("What did Komae City do with RPA?") == ("狛江市",)
+    assert searcher.cities_named_in("Compare Nishi-Tokyo and Kodaira") == ("小平市", "西東京市")
+    hits = searcher.search("What did Komae City do with RPA?", k=5).hits
+    assert hits and {h.city for h in hits} == {"狛江市"}
+    assert "mitaka" not in mentioned_places(searcher) and "komae" in mentioned_places(searcher)
+
+
+def test_english_comparison_and_answer_are_not_emptied_by_japanese_floors(searcher):
+    groups = searcher.compare("What did cities do with RPA?", per_city=2).groups
+    assert len({g.city for g in groups}) >= 3
+    a = extractive_answer(searcher, "What did each city do with RPA?")
+    assert a.answerable and a.lines
+    refused = extractive_answer(searcher, "What is Mitaka City doing with RPA?")
+    assert not refused.answerable
+
+
+def test_cosine_floors_move_by_the_languages_probe_gap(searcher, monkeypatch):
+    from index.answerability import corpus_stats, cosine_shift
+
+    probes = corpus_stats(searcher).probes
+    shift = cosine_shift(searcher, "What did cities do with RPA?")
+    assert shift == min(0.0, probes[True].passage_mean - probes[False].passage_mean) < 0
+    assert cosine_shift(searcher, "RPAの導入") == 0.0
+    # a floor between a cell's cosine and that cosine minus the shift keeps the cell for English
+    q = "What did cities do with RPA?"
+    cells = [h for g in searcher.compare(q, per_city=3, min_dense=-1.0, min_share=0.0).groups for h in g.hits]
+    best = max(h.dense_score for h in cells)
+    floor = best - shift / 2  # above every cell, but within the shift of the best one
+    monkeypatch.setattr(searcher, "settings", searcher.settings.model_copy(update={"compare_min_dense": floor}))
+    kept = [h.chunk_id for g in searcher.compare(q, per_city=3, min_share=0.0).groups for h in g.hits]
+    assert kept and max(h.dense_score for h in cells if h.chunk_id in kept) == best
+    assert not searcher.compare(q, per_city=3, min_dense=floor, min_share=0.0).groups  # the unshifted floor

@@ -1,0 +1,40 @@
+"""index.romaji: romanized place names, and how an English question names a corpus city."""
+
+import pytest
+
+from index.romaji import key, latin_words, names_place, place_keys, romaji
+
+
+@pytest.mark.parametrize("kana, expected", [
+    ("コマエ", "komae"),
+    ("ニシトーキョー", "nishitokyo"),  # UniDic's pron writes long vowels with ー
+    ("チョーフ", "chofu"),
+    ("ハチオージ", "hachioji"),
+    ("キョート", "kyoto"),  # ki + small ya/yo
+    ("シャクジイ", "shakujii"),  # shi + small ya = sha, not shya
+    ("ジュウ", "juu"),
+    ("サッポロ", "sapporo"),  # small tsu doubles the next consonant
+    ("マッチャ", "matcha"),  # ... as t before ch
+    ("こまえ", "komae"),  # hiragana too
+])
+def test_romaji(kana, expected):
+    assert romaji(kana) == expected
+
+
+def test_key_folds_spellings_of_one_name():
+    assert key("Tōkyō") == key("Toukyou") == key("Tokyo") == key("TOKYO") == "tokyo"
+    assert key("Nishi-Tokyo") == key("Nishi Tokyo") == "nishitokyo"
+    assert key("Nihombashi") == key("Nihonbashi")
+
+
+def test_place_keys_drop_the_municipal_suffix():
+    keys = place_keys([("狛江市", "コマエシ"), ("日の出町", "ヒノデマチ"), ("新宿区", "シンジュクク"), ("市", "シ")])
+    assert keys == {"狛江市": "komae", "日の出町": "hinode", "新宿区": "shinjuku", "市": "shi"}
+
+
+def test_names_place_takes_a_name_split_over_adjacent_words_only():
+    words = latin_words("Compare Nishi-Tokyo and Komae City on telework")
+    assert names_place(words, "nishitokyo") and names_place(words, "komae")
+    assert not names_place(latin_words("Nishi side of Tokyo"), "nishitokyo")  # not adjacent
+    assert not names_place(latin_words("machine learning"), "machida")
+    assert not names_place(latin_words("the ome plan"), "ome")  # under four letters: never
