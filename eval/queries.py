@@ -33,8 +33,9 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from eval.metrics import Judgment
 
@@ -52,6 +53,10 @@ HOLDOUT = HERE / "queries_holdout.jsonl"
 # dropped), judged by pooling like the blind file. Test by the split rule, but kept out of
 # DEFAULT_FILES so the test numbers pinned before them stay comparable; `make eval` reports them apart.
 FRESH = HERE / "queries_fresh.jsonl"
+# English: every query of DEFAULT_FILES, FRESH and HOLDOUT as an English-speaking user or chat client
+# would send it (2026-12-04; translated by a helper from the query text alone, never tuned on for
+# test), keyed by the Japanese query's id, whose judgments and labels it takes over.
+ENGLISH = HERE / "queries_en.jsonl"
 DEV_PREFIXES = ("cal", "ev")  # ids of the rows of DEV_JUDGED and EVERYDAY
 SPLITS = ("dev", "test")
 
@@ -121,6 +126,14 @@ def load_queries(paths: Path | Iterable[Path] = DEFAULT_FILES, split: str = "all
             if split == "all" or q.split == split:
                 out.append(q)
     return out
+
+
+def in_english(rows: list[Any], path: Path = ENGLISH) -> list[Any]:
+    """The queries (:class:`Query`) or holdout rows (dicts) that have an English version in `path`,
+    with that text in place of theirs; everything else (judgments, labels, split) kept."""
+    english = {r["id"]: r["query"] for r in read_rows(path)}
+    return [(dict(r, query=english[r["id"]]) if isinstance(r, dict) else replace(r, query=english[r.id]))
+            for r in rows if (r["id"] if isinstance(r, dict) else r.id) in english]
 
 
 def write_splits(paths: Iterable[Path] = DEFAULT_FILES) -> dict[str, str]:

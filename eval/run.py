@@ -18,7 +18,7 @@ from typing import Any
 from eval.answers import evaluate_answers, evaluate_refusals, format_answers, format_refusals
 from eval.metrics import (bootstrap_interval, city_coverage, expected_cities, gains, mrr, ndcg_at_k, recall_at_k,
                           within_budget)
-from eval.queries import DEFAULT_FILES, FRESH, HOLDOUT, SPLITS, Query, load_queries, read_rows
+from eval.queries import DEFAULT_FILES, ENGLISH, FRESH, HOLDOUT, SPLITS, Query, in_english, load_queries, read_rows
 
 __all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "intervals", "main"]
 
@@ -197,6 +197,7 @@ def main(settings: Any, args: argparse.Namespace) -> int:
                                   settings.data_dir / "eval-cache")
     names = SPLITS if split == "both" else (split,)
     report: dict[str, Any] = {name: evaluate_split(searcher, load_queries(paths, name), baseline) for name in names}
+    english = not args.queries and not getattr(args, "no_english", False)
     rows = read_rows(HOLDOUT)
     # the sets written after all tuning hold for the corpus read to label them: every file the holdout names
     labelled_here = not args.queries and all((settings.corpus_dir / r["evidence"].split(":")[0]).is_file()
@@ -204,9 +205,16 @@ def main(settings: Any, args: argparse.Namespace) -> int:
     fresh = [q for q in load_queries(FRESH, "test") if q.relevant]
     if fresh and labelled_here and split in ("both", "test"):
         report["fresh test"] = evaluate_split(searcher, fresh, baseline)
+    if english and labelled_here:  # the same questions in English: dictionary translation, romanized cities
+        for name in names:
+            report[f"{name}, English"] = evaluate_split(searcher, in_english(load_queries(paths, name)), baseline)
+        if fresh and split in ("both", "test"):
+            report["fresh test, English"] = evaluate_split(searcher, in_english(fresh), baseline)
     holdout = evaluate_refusals(searcher, rows) if labelled_here else None
+    holdout_en = evaluate_refusals(searcher, in_english(rows)) if labelled_here and english else None
     if args.json:
-        print(json.dumps({"splits": report, "holdout_refusals": holdout}, ensure_ascii=False, indent=1))
+        print(json.dumps({"splits": report, "holdout_refusals": holdout, "holdout_refusals_english": holdout_en},
+                         ensure_ascii=False, indent=1))
         return 0
     print(f"corpus {settings.corpus_dir}, index {settings.data_dir}; nDCG@10 by query group, "
           "city_cov = share of a cross-city query's cities (those holding a judged passage) with a relevant hit in the top 10")
@@ -219,4 +227,7 @@ def main(settings: Any, args: argparse.Namespace) -> int:
     if holdout:
         print(f"\n== refusal holdout ({HOLDOUT.name}: written blind after all tuning, never tuned on) ==")
         print(format_refusals(holdout))
+    if holdout_en:
+        print(f"\n== refusal holdout, English ({ENGLISH.name}) ==")
+        print(format_refusals(holdout_en))
     return 0

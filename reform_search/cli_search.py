@@ -328,6 +328,7 @@ def add_parsers(sub: Any) -> None:
                    help="one split only (default: dev and test, reported separately)")
     e.add_argument("--json", action="store_true", help="print metrics as JSON")
     e.add_argument("--no-baselines", action="store_true")
+    e.add_argument("--no-english", action="store_true", help="skip the English versions of the queries (eval/queries_en.jsonl)")
 
 
 COMMANDS = {

@@ -170,3 +170,19 @@ def test_fresh_queries_are_blind_test_judged_and_restate_no_other_query():
     others = [r["query"] for p in (*DEFAULT_FILES, CALIBRATION, KEYWORDS, HOLDOUT) for r in read_rows(p)]
     close = [(r["id"], o) for r in rows for o in others if SequenceMatcher(None, r["query"], o).ratio() >= 0.67]
     assert close == []
+
+
+def test_every_english_query_translates_a_query_of_the_judged_sets():
+    from eval.queries import DEFAULT_FILES, ENGLISH, FRESH, HOLDOUT, in_english, load_queries, read_rows
+
+    english = read_rows(ENGLISH)
+    ids = [r["id"] for r in english]
+    originals = {q.id: q for q in load_queries(DEFAULT_FILES) + load_queries(FRESH)} | \
+        {r["id"]: r for r in read_rows(HOLDOUT)}
+    assert len(ids) == len(set(ids)) and set(ids) == set(originals)
+    assert all(r["query"].isascii() or not any("\u3040" <= c <= "\u30ff" for c in r["query"]) for r in english)
+    moved = in_english(load_queries(DEFAULT_FILES, "test"))
+    assert moved and all(q.relevant or q.type == "unanswerable" for q in moved)
+    assert {q.split for q in moved} == {"test"}
+    row = in_english(read_rows(HOLDOUT))[0]
+    assert row["answerable"] == read_rows(HOLDOUT)[0]["answerable"] and row["query"].isascii()

@@ -21,7 +21,7 @@ import pytest
 
 from eval.general_corpus import general_corpus
 from eval.answers import evaluate_refusals
-from eval.queries import FRESH, HOLDOUT, read_rows
+from eval.queries import FRESH, HOLDOUT, in_english, read_rows
 from eval.run import evaluate, evaluate_answers, load_queries
 from index.publish import publish
 from index.searcher import Searcher
@@ -106,6 +106,14 @@ FRESH_PINS: dict[str, dict[str, float]] = {
 HOLDOUT_PINS: dict[str, tuple[int, int, int]] = {"named": (12, 1, 0), "general": (10, 0, 0)}
 
 
+# The test split in English (eval/queries_en.jsonl, same judgments): hybrid nDCG@10 overall and on
+# paraphrases, /compare per-city P@1 and answerable questions refused
+ENGLISH_PINS: dict[str, dict[str, float]] = {
+    "named": {"ndcg@10": 0.646, "paraphrase": 0.422, "compare_city_p@1": 0.8, "answerable_refused": 0.067},
+    "general": {"ndcg@10": 0.653, "paraphrase": 0.42, "compare_city_p@1": 0.771, "answerable_refused": 0.08},
+}
+
+
 @pytest.fixture(scope="module", params=["named", "general"])
 def corpus_searcher(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder) -> tuple[str, Searcher]:
     tmp = tmp_path_factory.mktemp(request.param)
@@ -146,3 +154,13 @@ def test_pinned_holdout_refusals(corpus_searcher: tuple[str, Searcher]):
     r = evaluate_refusals(searcher, read_rows(HOLDOUT))
     got = tuple(r[k]["refused"] for k in ("absent_topic", "missing_detail", "answerable"))
     assert all(abs(g - p) <= 1 for g, p in zip(got, HOLDOUT_PINS[name])), (name, got, HOLDOUT_PINS[name])
+
+
+def test_pinned_english_test_split(corpus_searcher: tuple[str, Searcher]):
+    name, searcher = corpus_searcher
+    queries = in_english(load_queries(split="test"))
+    r, a = evaluate(searcher, queries)["hybrid"], evaluate_answers(searcher, queries)
+    got = {"ndcg@10": r["all"]["ndcg@10"], "paraphrase": r["paraphrase"]["ndcg@10"]} | \
+        {k: a[k] for k in ENGLISH_PINS[name] if k in a}
+    off = {k: (round(v, 3), ENGLISH_PINS[name][k]) for k, v in got.items() if abs(v - ENGLISH_PINS[name][k]) > TOL}
+    assert not off, f"{name}: English test queries moved more than ±{TOL} (got, pinned): {off}"
