@@ -97,7 +97,7 @@ class RankingMixin:
         if mode in ("hybrid", "dense"):
             if qvec is None:
                 t = time.perf_counter()
-                qvec = self.encode_query(q)
+                qvec = self.ranking_vector(q)
                 timings["encode"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             den = self._dense(qvec, n_side, mask, cosines)

@@ -17,6 +17,7 @@ import numpy as np
 
 from index.batcher import QueryBatcher, query_batcher
 from index.comparison import ComparisonMixin
+from index.crosslingual import term_space
 from index.filters import FilterSpace
 from index.fusion import char_ngrams, near_duplicate
 from index.highlight import search_form
@@ -38,7 +39,7 @@ from index.sentences import flat_vectors
 from index.sentences import load_view as load_sentence_view
 from index.shaping import ShapingMixin
 from index.store import Meta
-from index.thesaurus import DEFAULT_PATH as THESAURUS, load as load_thesaurus
+from index.thesaurus import DEFAULT_PATH as THESAURUS, is_foreign, load as load_thesaurus
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
 from reform_search.settings import Settings
@@ -107,6 +108,18 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         """The query's vector, through the shared micro-batcher and its cache; an English question
         is embedded with the Japanese terms the thesaurus gives it (settings.translate_queries)."""
         return self.batcher.encode(self.lexical.dense_text(query) if self.settings.translate_queries else query)
+
+    def ranking_vector(self, query: str) -> np.ndarray:
+        """The vector the dense side ranks with: :meth:`encode_query`'s, except that an English
+        question also takes its nearest Japanese thesaurus terms (index.crosslingual;
+        settings.translate_neighbours), which cover everyday words no rule has."""
+        qvec = self.encode_query(query)
+        k = self.settings.translate_neighbours if self.settings.translate_queries else 0
+        if k <= 0 or not is_foreign(query):
+            return qvec
+        text = self.lexical.dense_text(query)
+        terms = term_space(self).nearest(qvec, k, exclude=text)
+        return self.batcher.encode(f"{text} {' '.join(terms)}") if terms else qvec
 
     def close(self) -> None:
         """Stop the query encoder's worker (a searcher sharing it must not be used afterwards)."""

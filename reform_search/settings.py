@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         description="A query in Latin script (English) is embedded with the Japanese terms of its thesaurus matches "
         "appended (dictionary-based query translation; the lexical side expands it either way)",
     )
+    translate_neighbours: int = Field(
+        default=3, ge=0, le=20,
+        description="With translate_queries: an English question ranks with its nearest Japanese thesaurus terms (this many) "
+        "appended too, for everyday words no rule covers (index/crosslingual.py; 0 = off)",
+    )
     sentence_min_chars: int = Field(default=25, ge=1, le=1000, description="Shorter sentences are joined with the next (build time)")
     tokenizer_form: Literal["base", "surface"] = "base"
     tokenizer_drop_pos: tuple[str, ...] = ("補助記号", "記号", "空白", "助詞", "助動詞")

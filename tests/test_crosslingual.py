@@ -1,6 +1,8 @@
 """English questions over Japanese documents: query translation by the thesaurus, romanized city
 names, and the cosine floors that move with the language (real model, fugashi, FAISS)."""
 
+import numpy as np
+
 from index.qa import extractive_answer, mentioned_places, unknown_places
 from index.thesaurus import Expansion, is_foreign, translation
 
@@ -69,3 +71,34 @@ def test_cosine_floors_move_by_the_languages_probe_gap(searcher, monkeypatch):
     kept = [h.chunk_id for g in searcher.compare(q, per_city=3, min_share=0.0).groups for h in g.hits]
     assert kept and max(h.dense_score for h in cells if h.chunk_id in kept) == best
     assert not searcher.compare(q, per_city=3, min_dense=floor, min_share=0.0).groups  # the unshifted floor
+
+
+def test_nearest_terms_are_ranked_by_cosine_and_skip_what_is_there():
+    import numpy as np
+
+    from index.crosslingual import japanese_terms, nearest_terms
+    from index.thesaurus import parse
+
+    rules = parse("rpa, ソフトウェアロボット\nnaming rights => ネーミングライツ, 命名権\n").rules
+    assert japanese_terms(rules) == ["ソフトウェアロボット", "ネーミングライツ", "命名権"]
+    terms = ["a", "b", "c"]
+    m = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]], dtype=np.float32)
+    assert nearest_terms(m, terms, np.array([1.0, 0.0]), 2) == ["a", "b"]
+    assert nearest_terms(m, terms, np.array([1.0, 0.0]), 2, exclude="query a") == ["b", "c"]
+    assert nearest_terms(m, terms, np.array([1.0, 0.0]), 0) == []
+
+
+def test_english_ranking_vector_takes_the_nearest_japanese_terms(searcher, monkeypatch):
+    from index.crosslingual import term_space
+
+    q = "cutting down on printing at council meetings"  # no rule covers printing or council meetings
+    plain = searcher.encode_query(q)
+    space = term_space(searcher)
+    assert len(space.terms) > 500 and space.matrix.shape[0] == len(space.terms)
+    near = space.nearest(plain, 3, exclude=searcher.lexical.dense_text(q))
+    assert len(near) == 3
+    expected = searcher.batcher.encode(f"{searcher.lexical.dense_text(q)} {' '.join(near)}")
+    assert np.allclose(searcher.ranking_vector(q), expected)
+    assert np.allclose(searcher.ranking_vector("会議のペーパーレス化"), searcher.encode_query("会議のペーパーレス化"))
+    monkeypatch.setattr(searcher, "settings", searcher.settings.model_copy(update={"translate_neighbours": 0}))
+    assert np.allclose(searcher.ranking_vector(q), plain)

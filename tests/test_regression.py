@@ -109,8 +109,8 @@ HOLDOUT_PINS: dict[str, tuple[int, int, int]] = {"named": (12, 1, 0), "general":
 # The test split in English (eval/queries_en.jsonl, same judgments): hybrid nDCG@10 overall and on
 # paraphrases, /compare per-city P@1 and answerable questions refused
 ENGLISH_PINS: dict[str, dict[str, float]] = {
-    "named": {"ndcg@10": 0.646, "paraphrase": 0.422, "compare_city_p@1": 0.8, "answerable_refused": 0.067},
-    "general": {"ndcg@10": 0.653, "paraphrase": 0.42, "compare_city_p@1": 0.771, "answerable_refused": 0.08},
+    "named": {"ndcg@10": 0.696, "paraphrase": 0.529, "compare_city_p@1": 0.786, "answerable_refused": 0.067},
+    "general": {"ndcg@10": 0.703, "paraphrase": 0.515, "compare_city_p@1": 0.771, "answerable_refused": 0.093},
 }
 
 
