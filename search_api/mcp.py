@@ -132,7 +132,8 @@ def build_server(source: SearcherSource, settings: Settings) -> MCPServer:
                rating: Rating) -> Annotated[CallToolResult, SearchResponse]:
         """行財政改革の資料から、クエリに合う取組・記述を探します（複数の市をまたいで関連度順）。
         各結果は市・資料名・取組番号と名称・原文の引用・行番号・原文へのリンク・取組IDを含みます。
-        市・資料の種別・年度・評価で絞り込めます。"""
+        市・資料の種別・年度・評価で絞り込めます。資料は日本語です。日本語のクエリが最もよく合いますが、
+        英語のクエリも受け付けます（行財政改革の用語を日本語の用語に置き換えて探します）。"""
         def run() -> SearchResponse:
             body = SearchRequest.model_validate({"query": query, "k": k, "mode": mode, "filters": {
                 "city": city, "kind": kind, "fiscal_year": fiscal_year, "rating": rating}})
