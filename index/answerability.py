@@ -15,7 +15,7 @@ already has, combined by :func:`answerability` into one score in [0, 1]:
 * **agreement** — overlap of the lexical and the dense top-k (absent topics scatter);
 * **cosine_z** — the best *sentence* cosine of the top passages (index/sentences.py; the
   passages' own cosine when the index has no sentence vectors) as a z-score against what the
-  same corpus gives a fixed set of generic municipal probe questions (:data:`PROBES`), so the
+  same corpus gives a fixed set of generic municipal probe questions (index.probes), so the
   scale is the corpus's own. A sentence, unlike a whole passage of up to ~1,100 characters,
   must itself be about the question: an absent topic's best passage often matches on its
   administrative words only.
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,29 +37,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from index.probes import TOP, best_sentence, probe_distribution
 from index.thesaurus import is_foreign
 
-# Generic questions about municipal administration, written without looking at any corpus;
-# their best cosines are the reference distribution of :attr:`Evidence.cosine_z`.
-PROBES: tuple[str, ...] = (
-    "市の財政状況と今後の見通し", "職員の働き方改革の取組", "行政手続のオンライン化", "公共施設の維持管理",
-    "市民サービスの向上", "業務の効率化と委託", "地域の防災対策", "子育て支援の充実",
-    "高齢者福祉の取組", "環境にやさしいまちづくり", "市民参加と協働の推進", "歳入の確保策",
-    "組織の見直しと人員配置", "情報発信と広報", "近隣自治体との連携", "計画の進捗と評価",
-    "市立病院の経営", "水道事業の料金", "観光振興の取組", "農業の振興",
-)
-# The same questions in English: an English question's cosines (multilingual e5, even with the
-# thesaurus' Japanese terms appended) run lower than a Japanese one's, so its z-score is taken
-# against these (index.thesaurus.is_foreign decides which set applies).
-PROBES_EN: tuple[str, ...] = (
-    "the city's financial situation and outlook", "work style reform for city staff", "putting administrative procedures online",
-    "maintenance of public facilities", "improving services for residents", "streamlining work and outsourcing",
-    "local disaster preparedness", "more support for child rearing", "welfare for older people",
-    "environmentally friendly town planning", "citizen participation and collaboration", "securing revenue",
-    "reviewing the organization and staffing", "public relations and information", "cooperation with neighboring municipalities",
-    "progress and evaluation of the plan", "running the city hospital", "water utility charges", "promoting tourism",
-    "promoting agriculture",
-)
 # Content words that say what is asked rather than about what.
 STOPWORDS = frozenset(
     "何 どう どの どこ どれ いくつ いくら どれくらい 何件 ある いる する なる れる できる 思う こと もの ため よう "
@@ -215,7 +194,6 @@ class CorpusStats:
         self._chunks = searcher.meta.chunks
         self._compact: dict[int, str] = {}  # row -> its text without layout, lower-cased (filled as read)
         self._occurs: dict[tuple[str, frozenset[str]], bool] = {}  # (needle, tokens) -> some chunk has it
-        self.probes = {foreign: _distribution(searcher, probes) for foreign, probes in ((False, PROBES), (True, PROBES_EN))}
 
     def rows(self, token: str, city: str | None = None) -> np.ndarray:
         """Chunks containing `token` (of one city if given), from the BM25 index."""
@@ -266,34 +244,6 @@ _LOCKS: "weakref.WeakKeyDictionary[Any, threading.Lock]" = weakref.WeakKeyDictio
 _LOCKS_LOCK = threading.Lock()
 
 
-class Distribution(NamedTuple):
-    """What the probes of one language give: their best sentence cosines' mean and standard
-    deviation, and their best passage cosines' mean."""
-
-    mean: float
-    std: float
-    passage_mean: float
-
-
-def _distribution(searcher: Any, probes: Sequence[str]) -> Distribution:
-    sentences, passages = [], []
-    for p in probes:
-        hits = searcher.search(p, k=TOP).hits
-        sentences.append(best_sentence(searcher, hits, searcher.encode_query(p)))
-        passages.append(max((h.dense_score or 0.0 for h in hits), default=0.0))
-    return Distribution(statistics.fmean(sentences), statistics.pstdev(sentences), statistics.fmean(passages))
-
-
-def cosine_shift(searcher: Any, question: str) -> float:
-    """How much lower a passage cosine runs for a question in this language than in Japanese (0 for
-    Japanese; about -0.02 for English on the seeds): the cosine floors (answer_min_confidence,
-    compare_min_dense) were set on Japanese questions and move by this much."""
-    if not is_foreign(question):
-        return 0.0
-    probes = corpus_stats(searcher).probes
-    return min(0.0, probes[True].passage_mean - probes[False].passage_mean)
-
-
 def corpus_stats(searcher: Any) -> CorpusStats:
     """The searcher's stats, built once: its concurrent first requests wait for one build rather
     than each running the probes; another searcher (after a reload) builds its own meanwhile."""
@@ -306,21 +256,6 @@ def corpus_stats(searcher: Any) -> CorpusStats:
             if stats is None:
                 stats = _STATS[searcher] = CorpusStats(searcher)
     return stats
-
-
-TOP = 5  # passages whose cosines the features read (an answer quotes from the first five)
-
-
-def best_sentence(searcher: Any, hits: Sequence[Any], qvec: np.ndarray) -> float:
-    """Best sentence cosine of the first :data:`TOP` hits; their own cosine without sentence vectors."""
-    hits = hits[:TOP]
-    if not hits:
-        return 0.0
-    if searcher.sentences is not None:
-        best = searcher.sentences.best([h.row for h in hits], qvec)
-        if (best > -1).any():
-            return float(best.max())
-    return max(searcher.dense_score(h.row, qvec) for h in hits)
 
 
 def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -395,5 +330,5 @@ def evidence(searcher: Any, question: str, hits: Sequence[Any], filters: Any = N
     den = [unit_of(h) for h in searcher.search(question, k=k, mode="dense", filters=f).hits]
     cos = max((h.dense_score or 0.0 for h in hits[:TOP]), default=0.0)
     sentence = best_sentence(searcher, hits, searcher.encode_query(question))
-    mean, std, _ = stats.probes[is_foreign(question)]
+    mean, std, _ = probe_distribution(searcher, is_foreign(question))
     return Evidence(cov, ph, agreement(lex, den, k), cos, zscore(sentence, mean, std), comp)

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from index.answerability import answerability, cosine_shift, evidence, weights_of
+from index.answerability import answerability, evidence, weights_of
+from index.probes import cosine_shift
 from index.results import COMPARE_POOL, CityGroup, Comparison, Filters, Hit, SimilarResult
 from ingest.records import Initiative
 from reform_search.errors import InvalidQuery, NotFound

@@ -10,7 +10,6 @@ plain vector its z-scores were calibrated on.
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
 from collections.abc import Sequence
@@ -18,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+from index.thesaurus import has_japanese
 
 
 def japanese_terms(rules: Sequence[Any]) -> list[str]:
     """Every term of the thesaurus rules (sources and targets) written in Japanese, sorted."""
-    return sorted({t for r in rules for t in (*r.sources, *r.targets) if _JAPANESE.search(t)})
+    return sorted({t for r in rules for t in (*r.sources, *r.targets) if has_japanese(t)})
 
 
 def nearest_terms(matrix: np.ndarray, terms: Sequence[str], qvec: np.ndarray, k: int,
@@ -50,14 +49,21 @@ class TermSpace:
 
 
 _SPACES: "weakref.WeakKeyDictionary[Any, TermSpace]" = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+_LOCKS: "weakref.WeakKeyDictionary[Any, threading.Lock]" = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
 
 
 def term_space(searcher: Any) -> TermSpace:
-    """The searcher's term space, embedded on its first English question (once, under a lock)."""
+    """The searcher's term space, embedded on its first English question: once, while that
+    searcher's other first English questions wait (another searcher, after a reload, builds its
+    own meanwhile). The one batch runs on the calling thread, not the query batcher's worker:
+    1,500 terms would evict every cached query vector, and a `then` on the worker could wait on
+    itself."""
     space = _SPACES.get(searcher)
     if space is None:
-        with _LOCK:
+        with _LOCKS_LOCK:
+            lock = _LOCKS.setdefault(searcher, threading.Lock())
+        with lock:
             space = _SPACES.get(searcher)
             if space is None:
                 thesaurus = searcher.lexical.thesaurus

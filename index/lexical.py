@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,8 @@ class LexicalSide:
         indptr = np.asarray(bm25.scores["indptr"])
         self.df = np.diff(indptr)
         self.n_docs = int(bm25.scores["num_docs"])
+        # an English question's text is asked for by encoding, ranking and answer shaping alike
+        self.dense_text = lru_cache(maxsize=1024)(self._dense_text)  # type: ignore[method-assign]
 
     def idf(self, token: str) -> float:
         tid = self.vocab.get(token)
@@ -80,7 +83,7 @@ class LexicalSide:
         spans = self.tokenizer.spans(folded)
         return self.thesaurus.expand(folded.lower(), {s for s, _e, _t in spans}, {e for _s, e, _t in spans})
 
-    def dense_text(self, query: str) -> str:
+    def _dense_text(self, query: str) -> str:
         """What the encoder embeds for `query`: a query in Latin script (an English question over
         Japanese documents) gets the Japanese terms of its thesaurus matches appended
         (:func:`index.thesaurus.translation`); any other query is embedded as it is."""

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
-from index.answerability import answerability, cosine_shift, evidence, weights_of
+from index.answerability import answerability, evidence, weights_of
+from index.probes import cosine_shift
 from index.results import WEAK_LABEL, InitiativeRef
-from index.romaji import key, place_keys
+from index.romaji import could_be_place, key, place_keys
 from index.searcher import Filters, Hit, Searcher
 from ingest.normalize import fold
 from ingest.paging import page_label, pages_of
@@ -78,7 +79,9 @@ def mentioned_places(searcher: Searcher) -> frozenset[str]:
     an English question naming one is judged as its Japanese twin would be; built once per searcher."""
     known = _MENTIONED.get(searcher)
     if known is None:
-        places = {p for t in searcher.folded_texts for p in _MENTION.findall(t)} | set(searcher.filters.cities)
+        # every tail of a match (山梨県北杜市 also gives 北杜市): the regex cannot tell where a name starts
+        places = {m[i:] for t in searcher.folded_texts for m in _MENTION.findall(t) for i in range(len(m) - 1)}
+        places |= set(searcher.filters.cities)
         known = _MENTIONED[searcher] = frozenset(place_keys((p, searcher.tokenizer.reading(p)) for p in places).values())
     return known
 
@@ -92,9 +95,11 @@ def unknown_places(question: str, folded_texts: list[str], latin_names: Collecti
     folded = fold(question)
     out = [p for p in dict.fromkeys(_PLACE.findall(folded)) if not any(p in t for t in folded_texts)]
     known = set(latin_names)
-    # "In Nishitokyo City" matches two capitalized words: the place is known if either reading is
-    return out + [p for p in dict.fromkeys(_LATIN_PLACE.findall(folded))
-                  if key(p) not in known and key(p.replace("-", " ").split()[-1]) not in known]
+    for p in dict.fromkeys(_LATIN_PLACE.findall(folded)):
+        last = p.replace("-", " ").split()[-1]  # "In Nishitokyo City" matches two capitalized words
+        if could_be_place(last) and key(p) not in known and key(last) not in known:  # not "Which City"
+            out.append(p)
+    return out
 
 
 def _line(sentence: Sentence, hits: list[Hit], cited: list[Hit], texts: dict[str, str]) -> AnswerLine:

@@ -20,6 +20,8 @@ _BASE = dict(zip(
     "ba bi bu be bo pa pi pu pe po a i u e o vu".split(),
 ))
 _SMALL_Y = {"ャ": "a", "ュ": "u", "ョ": "o"}
+_SMALL_VOWEL = {"ァ": "a", "ィ": "i", "ゥ": "u", "ェ": "e", "ォ": "o"}
+_BASE.update({"ヶ": "ke", "ヵ": "ka", "ヮ": "wa", "ヰ": "i", "ヱ": "e"})
 
 
 def romaji(kana: str) -> str:
@@ -37,6 +39,10 @@ def romaji(kana: str) -> str:
         if c in _SMALL_Y and out and len(out[-1]) >= 2 and out[-1].endswith("i"):
             stem = out[-1][:-1]  # キ+ャ = kya, シ+ャ = sha, チ+ャ = cha, ジ+ャ = ja
             out[-1] = stem + ("" if stem.endswith(("sh", "ch", "j")) else "y") + _SMALL_Y[c]
+            continue
+        if c in _SMALL_VOWEL and out and out[-1][-1:] in ("a", "i", "u", "e", "o"):
+            stem = out[-1][:-1]  # フ+ァ = fa, テ+ィ = ti, ジ+ェ = je, ウ+ィ = wi, ヴ+ァ = va
+            out[-1] = (stem or "w") + _SMALL_VOWEL[c] if stem != "v" else "v" + _SMALL_VOWEL[c]
             continue
         piece = _BASE.get(c, c)
         if double and piece[:1].isalpha():
@@ -83,13 +89,29 @@ def names_place(words: Sequence[str], place_key: str) -> bool:
     return False
 
 
+_HEPBURN = re.compile(r"(?:[aiueo]|n(?![aiueoy])|(?:sh|ch|ts|[kgsztdnhbpmrfjwv])y?[aiueo]|([kgsztdhbpmrfjc])(?=\1|ch)|y[auo])+")
+# Common English words that happen to read as romaji ("Home City", "One City"); never place names here
+_ENGLISH = frozenset("a i one same some home time made make take more none nine fine mine sure core safe "
+                     "date rate gate wide side wise nice rise hire here name game use age are so no do to go "
+                     "be me we he she".split())
+
+
+def could_be_place(word: str) -> bool:
+    """Whether a Latin word could romanize a Japanese name: it parses as Hepburn syllables (Mitaka,
+    Hachioji, Sapporo; not Which, Smart, Compact, Sister) and is not a common English word that
+    happens to (Home, Same)."""
+    w = key(word)
+    return bool(w) and w not in _ENGLISH and bool(_HEPBURN.fullmatch(unicodedata.normalize("NFKD", word.lower())
+                                                                     .encode("ascii", "ignore").decode()))
+
+
 def place_keys(readings: Iterable[tuple[str, str]]) -> dict[str, str]:
     """{place: key of its romanized reading}, the suffix 市/町/村/区 (shi, machi, cho, mura, son, ku)
     left out as users do ("Komae City"); `readings` are (place, its reading in katakana)."""
     out: dict[str, str] = {}
     for place, reading in readings:
         stem = reading
-        if place[-1:] in "市町村区" and len(place) > 2:
+        if place[-1:] in "市町村区" and len(place) >= 2:
             for suffix in ("シ", "マチ", "チョウ", "チョー", "ムラ", "ソン", "ク"):
                 if stem.endswith(suffix):
                     stem = stem[: -len(suffix)]

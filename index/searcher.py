@@ -107,15 +107,19 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
     def encode_query(self, query: str) -> np.ndarray:
         """The query's vector, through the shared micro-batcher and its cache; an English question
         is embedded with the Japanese terms the thesaurus gives it (settings.translate_queries)."""
-        return self.batcher.encode(self.lexical.dense_text(query) if self.settings.translate_queries else query)
+        return self.batcher.encode(self.lexical.dense_text(query) if self.translates(query) else query)
+
+    def translates(self, query: str) -> bool:
+        """Whether `query` is an English question this searcher embeds translated (settings.translate_queries)."""
+        return self.settings.translate_queries and is_foreign(query)
 
     def ranking_vector(self, query: str) -> np.ndarray:
         """The vector the dense side ranks with: :meth:`encode_query`'s, except that an English
         question also takes its nearest Japanese thesaurus terms (index.crosslingual;
         settings.translate_neighbours), which cover everyday words no rule has."""
         qvec = self.encode_query(query)
-        k = self.settings.translate_neighbours if self.settings.translate_queries else 0
-        if k <= 0 or not is_foreign(query):
+        k = self.settings.translate_neighbours
+        if k <= 0 or not self.translates(query):
             return qvec
         text = self.lexical.dense_text(query)
         terms = term_space(self).nearest(qvec, k, exclude=text)
@@ -130,7 +134,8 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
                collapse: bool = True, qvec: np.ndarray | None = None) -> SearchResult:
         """Top-k hits for `query`; hybrid over-fetches both sides and fuses them (settings.fusion).
 
-        `qvec`: the query's vector if the caller already has it (``encode_query`` of the validated query).
+        `qvec`: the query's vector if the caller already has it (:meth:`ranking_vector` of the validated
+        query; for a Japanese one that is ``encode_query``'s, which the API's batcher path passes).
         """
         filters = filters or Filters()
         q = self.validate(query, k, mode, filters)

@@ -83,10 +83,17 @@ _LATIN = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
 def is_foreign(query: str) -> bool:
     """Whether a query is written mainly in Latin script (an English question), not Japanese:
-    more than twice as many Latin letters as kana and kanji (RPAの導入 is Japanese)."""
-    return len(_LATIN.findall(query)) > 2 * len(_JAPANESE.findall(query))
+    more than twice as many Latin letters as kana and kanji (RPAの導入 is Japanese), and a word of
+    three letters or more that is not all capitals (DX, RPA, ＰＰＰ ＰＦＩ are keyword queries of
+    the documents' own abbreviations, not English)."""
+    text = fold(query)
+    return (len(_LATIN.findall(text)) > 2 * len(_JAPANESE.findall(text))
+            and any(not w.isupper() for w in _WORD.findall(text)))
 
 
 def translation(query: str, expansions: Sequence[Expansion]) -> str:
@@ -94,8 +101,19 @@ def translation(query: str, expansions: Sequence[Expansion]) -> str:
     terms its thesaurus matches bring in (each once, in order), e.g. "naming rights revenue" ->
     "naming rights revenue ネーミングライツ 命名権". The query itself stays, since the encoder is
     multilingual and words without a rule still carry meaning; the query when nothing matched."""
-    terms = dict.fromkeys(t for e in expansions for t in e.adds if _JAPANESE.search(t))
+    terms = japanese_terms_of(expansions)
     return f"{query} {' '.join(terms)}" if terms else query
+
+
+def has_japanese(text: str) -> bool:
+    """Whether `text` has a kana or kanji character."""
+    return bool(_JAPANESE.search(text))
+
+
+def japanese_terms_of(expansions: Sequence[Expansion]) -> list[str]:
+    """The Japanese terms the matches bring in, each once, in order (what an English question is
+    searched, highlighted and quoted by)."""
+    return list(dict.fromkeys(t for e in expansions for t in e.adds if has_japanese(t)))
 
 
 def parse(text: str) -> Thesaurus:

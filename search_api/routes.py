@@ -64,7 +64,10 @@ async def run_search(request: Request, searcher: Searcher, body: SearchRequest) 
         data = out.__pydantic_serializer__.to_json(out)
         return data, {**timings, "json": (time.perf_counter() - t_json) * 1000}
 
-    if body.mode == "lexical":
+    if body.mode == "lexical" or searcher.translates(q):
+        # an English question ranks with a vector of its own (Searcher.ranking_vector: translated,
+        # nearest Japanese terms added), encoded through the batcher from a pool thread, never on
+        # the batcher's worker (whose `then` would wait on itself)
         data, timings = await asyncio.get_running_loop().run_in_executor(_search_pool(request), work, None)
     elif request.app.state.settings.search_on_batcher:
         fut = searcher.batcher.submit(q, then=work)

@@ -16,6 +16,13 @@ from index.romaji import key, latin_words, names_place, place_keys, romaji
     ("サッポロ", "sapporo"),  # small tsu doubles the next consonant
     ("マッチャ", "matcha"),  # ... as t before ch
     ("こまえ", "komae"),  # hiragana too
+    ("ファミリー", "famiri"),  # small vowels: fa, ti, je, wi, va
+    ("パーティ", "pati"),
+    ("ジェイ", "jei"),
+    ("ウィーン", "win"),
+    ("ヴァ", "va"),
+    ("ケ", "ke"),
+    ("ヶ", "ke"),
 ])
 def test_romaji(kana, expected):
     assert romaji(kana) == expected
@@ -30,11 +37,19 @@ def test_key_folds_spellings_of_one_name():
 def test_place_keys_drop_the_municipal_suffix():
     keys = place_keys([("狛江市", "コマエシ"), ("日の出町", "ヒノデマチ"), ("新宿区", "シンジュクク"), ("市", "シ")])
     assert keys == {"狛江市": "komae", "日の出町": "hinode", "新宿区": "shinjuku", "市": "shi"}
+    assert place_keys([("港区", "ミナトク"), ("堺市", "サカイシ")]) == {"港区": "minato", "堺市": "sakai"}
+
+
+def test_could_be_place_reads_romaji_only():
+    from index.romaji import could_be_place
+
+    assert all(could_be_place(w) for w in ("Mitaka", "Hachioji", "Sapporo", "Chōfu", "Tsukuba", "Kunitachi"))
+    assert not any(could_be_place(w) for w in ("Which", "Smart", "Compact", "Sister", "The", "Home", "Same"))
 
 
 def test_names_place_takes_a_name_split_over_adjacent_words_only():
     words = latin_words("Compare Nishi-Tokyo and Komae City on telework")
     assert names_place(words, "nishitokyo") and names_place(words, "komae")
     assert not names_place(latin_words("Nishi side of Tokyo"), "nishitokyo")  # not adjacent
-    assert not names_place(latin_words("machine learning"), "machida")
+    assert not names_place(latin_words("Komaeshi budget"), "komae")  # whole words only
     assert not names_place(latin_words("the ome plan"), "ome")  # under four letters: never
