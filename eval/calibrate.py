@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from eval.metrics import expected_cities, gains
-from eval.queries import DEFAULT_FILES, HERE, load_queries, read_rows
+from eval.queries import DEFAULT_FILES, HERE, in_english, load_queries, read_rows
 
 CALIBRATION = HERE / "queries_calibration.jsonl"
 # Keyword-style questions (nouns strung together: 時間外勤務縮減), written blind and labelled the same
@@ -41,24 +41,44 @@ FEATURES = ("coverage", "phrases", "agreement", "cosine_z", "compounds")
 MODEL = ("phrases", "cosine_z", "compounds")
 
 
-def question_rows(searcher: Any) -> list[dict[str, Any]]:
-    """One row per dev question: its label, features, whether a quote was found, factoid hit."""
-    from index.qa import extractive_answer, mentioned_places, unknown_places
+def question_rows(searcher: Any, english: bool = False) -> list[dict[str, Any]]:
+    """One row per dev question: its label, features, whether a quote was found, factoid hit, and
+    whether the cosine floor (shifted for the question's language) passes; `english`: the same
+    questions in English (eval/queries_en.jsonl)."""
+    from index.probes import cosine_shift
+    from index.qa import confidence_of, extractive_answer, mentioned_places, unknown_places
     from ingest.normalize import compact
 
-    items = [(q.query, q.type != "unanswerable", q.answer, q.id) for q in load_queries(DEFAULT_FILES, "dev")
+    same = in_english if english else (lambda rows: rows)
+    items = [(q.query, q.type != "unanswerable", q.answer, q.id) for q in same(load_queries(DEFAULT_FILES, "dev"))
              if q.type == "unanswerable" or q.relevant]
     # the answerable calibration questions are also judged dev queries (queries_dev_judged.jsonl): once each
     seen = {qid for *_, qid in items}
-    items += [(r["query"], bool(r["answerable"]), None, r["id"]) for path in (CALIBRATION, KEYWORDS)
-              for r in read_rows(path) if r["split"] == "dev" and r["id"] not in seen]
+    items += [(r["query"], bool(r["answerable"]), None, r["id"]) for r in same([r for path in (CALIBRATION, KEYWORDS)
+              for r in read_rows(path) if r["split"] == "dev"]) if r["id"] not in seen]
     out = []
     for text, label, answer, qid in items:
         a = extractive_answer(searcher, text, min_confidence=-1.0, min_support=0.0)
         unknown = unknown_places(text, searcher.folded_texts, mentioned_places(searcher))
+        floor = searcher.settings.answer_min_confidence + cosine_shift(searcher, text)
         out.append({"id": qid, "query": text, "label": int(label), **a.extra["evidence"],
                     "quoted": bool(a.lines), "unknown_place": bool(unknown),
+                    "above_floor": confidence_of(a.retrieved) >= floor,
                     "factoid_ok": None if answer is None else compact(answer) in compact(a.answer)})
+    return out
+
+
+def offset_report(rows: list[dict[str, Any]], w: np.ndarray, features: tuple[str, ...], threshold: float,
+                  offsets: tuple[float, ...] = (0.0, -0.5, -1.0, -1.5, -2.0)) -> list[tuple[float, int, int]]:
+    """(offset, unanswerable refused, answerable refused) when `offset` is added to the model's
+    intercept for these rows (English questions: does a language's own bias help?)."""
+    x, y = matrix(rows, features)
+    out = []
+    for off in offsets:
+        p = prob(np.concatenate([[w[0] + off], w[1:]]), x)
+        refused = [p[i] < threshold or not r["quoted"] or r["unknown_place"] or not r["above_floor"]
+                   for i, r in enumerate(rows)]
+        out.append((off, sum(1 for r, f in zip(refused, y) if r and not f), sum(1 for r, f in zip(refused, y) if r and f)))
     return out
 
 
@@ -176,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     # of the dev rows (51 unanswerable, 96 answerable).
     ap.add_argument("--refusal-cost", type=float, default=8.0,
                     help="how many answered unanswerable questions one refused answerable question is worth")
+    ap.add_argument("--english", action="store_true",
+                    help="also report the English versions of the dev questions under intercept offsets")
     args = ap.parse_args(argv)
     if args.features and not args.recompute_groups:
         data = json.loads(Path(args.features).read_text(encoding="utf-8"))
@@ -191,6 +213,16 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
     features = tuple(f for f in args.use.split(",") if f)
     out = report(data["questions"], data["groups"], features, args.l2, args.refusal_cost)
+    if args.english:
+        from index.searcher import Searcher
+        from reform_search.settings import get_settings
+
+        rows = question_rows(Searcher.open(get_settings()), english=True)
+        w = np.array([out["bias"], *(out[f] for f in features)])
+        n_un, n_ans = sum(1 for r in rows if not r["label"]), sum(1 for r in rows if r["label"])
+        for off, un, ans in offset_report(rows, w, features, out["answer_min_support"]):
+            print(f"English, intercept {off:+.1f}: refuses {un}/{n_un} unanswerable, {ans}/{n_ans} answerable; "
+                  f"cost {n_un - un + args.refusal_cost * ans:.0f}")
     names = {"bias": "ANSWER_BIAS", "coverage": "ANSWER_W_COVERAGE", "phrases": "ANSWER_W_PHRASES",
              "agreement": "ANSWER_W_AGREEMENT", "cosine_z": "ANSWER_W_COSINE_Z", "compounds": "ANSWER_W_COMPOUNDS",
              "answer_min_support": "ANSWER_MIN_SUPPORT", "compare_min_support": "COMPARE_MIN_SUPPORT"}

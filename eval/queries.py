@@ -53,9 +53,10 @@ HOLDOUT = HERE / "queries_holdout.jsonl"
 # dropped), judged by pooling like the blind file. Test by the split rule, but kept out of
 # DEFAULT_FILES so the test numbers pinned before them stay comparable; `make eval` reports them apart.
 FRESH = HERE / "queries_fresh.jsonl"
-# English: every query of DEFAULT_FILES, FRESH and HOLDOUT as an English-speaking user or chat client
-# would send it (2026-12-04; translated by a helper from the query text alone, never tuned on for
-# test), keyed by the Japanese query's id, whose judgments and labels it takes over.
+# English: every query of DEFAULT_FILES, FRESH and HOLDOUT, and the dev calibration questions
+# (eval/calibrate.py), as an English-speaking user or chat client would send it (2026-12-04;
+# translated by helpers from the query text alone, never tuned on for test), keyed by the Japanese
+# query's id, whose judgments and labels it takes over.
 ENGLISH = HERE / "queries_en.jsonl"
 DEV_PREFIXES = ("cal", "ev")  # ids of the rows of DEV_JUDGED and EVERYDAY
 SPLITS = ("dev", "test")

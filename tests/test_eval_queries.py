@@ -177,8 +177,11 @@ def test_every_english_query_translates_a_query_of_the_judged_sets():
 
     english = read_rows(ENGLISH)
     ids = [r["id"] for r in english]
+    from eval.calibrate import CALIBRATION, KEYWORDS
+
     originals = {q.id: q for q in load_queries(DEFAULT_FILES) + load_queries(FRESH)} | \
-        {r["id"]: r for r in read_rows(HOLDOUT)}
+        {r["id"]: r for r in read_rows(HOLDOUT)} | \
+        {r["id"]: r for p in (CALIBRATION, KEYWORDS) for r in read_rows(p) if r["split"] == "dev"}
     assert len(ids) == len(set(ids)) and set(ids) == set(originals)
     assert all(r["query"].isascii() or not any("\u3040" <= c <= "\u30ff" for c in r["query"]) for r in english)
     moved = in_english(load_queries(DEFAULT_FILES, "test"))
