@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 QUERIES = HERE / "queries.jsonl"
+ENGLISH = HERE / "queries_en.jsonl"  # the same queries in English (translated from their text alone)
 POOL = HERE / "pool.jsonl"
 UNITS = HERE / "units.jsonl"
 JUDGMENTS = HERE / "judgments.tsv"

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from eval.other_cities import CORPUS, DEFAULT_DATA, QUERIES
+from eval.other_cities import CORPUS, DEFAULT_DATA, ENGLISH, QUERIES
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,10 +46,11 @@ def prepare(data: Path, rebuild: bool = False):
     return s
 
 
-def run(data: Path, rebuild: bool = False, baselines: bool = True) -> dict:
+def run(data: Path, rebuild: bool = False, baselines: bool = True, english: bool = False) -> dict:
+    """The test split's report; `english`: the same queries in English (ENGLISH)."""
     from eval.baselines import WindowBaseline, windows
     from eval.run import evaluate_split
-    from eval.queries import load_queries
+    from eval.queries import in_english, load_queries
     from index.searcher import Searcher
 
     s = prepare(data, rebuild)
@@ -59,7 +60,8 @@ def run(data: Path, rebuild: bool = False, baselines: bool = True) -> dict:
         cities = {d: m["city"] for d, m in searcher.meta.documents.items()}
         baseline = WindowBaseline(windows(searcher.meta.texts, cities), searcher.encoder, searcher.tokenizer,
                                   s.data_dir / "eval-cache")
-    return evaluate_split(searcher, load_queries(QUERIES, "test"), baseline)
+    queries = load_queries(QUERIES, "test")
+    return evaluate_split(searcher, in_english(queries, ENGLISH) if english else queries, baseline)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,16 +73,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true", help="re-ingest and re-index even if up to date")
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--no-english", action="store_true", help="skip the English versions of the queries")
     args = p.parse_args(argv)
-    r = run(args.data, args.rebuild, not args.no_baselines)
+    reports = {"test": run(args.data, args.rebuild, not args.no_baselines)}
+    if not args.no_english and ENGLISH.is_file():
+        reports["test, English"] = run(args.data, False, not args.no_baselines, english=True)
     if args.json:
-        print(json.dumps(r, ensure_ascii=False, indent=1))
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
         return 0
     print(f"other cities: corpus {CORPUS}, index {args.data}; nDCG@10 by query group")
-    print(f"\n== test: {r['queries']} ==")
-    print(format_table(r["retrieval"]))
-    print(format_intervals(r["intervals"]))
-    print(format_answers(r["answers"]))
+    for name, r in reports.items():
+        print(f"\n== {name}: {r['queries']} ==")
+        print(format_table(r["retrieval"]))
+        print(format_intervals(r["intervals"]))
+        print(format_answers(r["answers"]))
     return 0
 
 
