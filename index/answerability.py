@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from index.memo import PerSearcher
 from index.probes import TOP, best_sentence, probe_distribution
 from index.thesaurus import is_foreign
 
@@ -237,25 +236,8 @@ class CorpusStats:
         return text
 
 
-_STATS: "weakref.WeakKeyDictionary[Any, CorpusStats]" = weakref.WeakKeyDictionary()
-
-
-_LOCKS: "weakref.WeakKeyDictionary[Any, threading.Lock]" = weakref.WeakKeyDictionary()
-_LOCKS_LOCK = threading.Lock()
-
-
-def corpus_stats(searcher: Any) -> CorpusStats:
-    """The searcher's stats, built once: its concurrent first requests wait for one build rather
-    than each running the probes; another searcher (after a reload) builds its own meanwhile."""
-    stats = _STATS.get(searcher)
-    if stats is None:
-        with _LOCKS_LOCK:
-            lock = _LOCKS.setdefault(searcher, threading.Lock())
-        with lock:
-            stats = _STATS.get(searcher)
-            if stats is None:
-                stats = _STATS[searcher] = CorpusStats(searcher)
-    return stats
+# The searcher's stats, built once (index.memo): its concurrent first requests wait for one build
+corpus_stats: "PerSearcher[CorpusStats]" = PerSearcher(CorpusStats)
 
 
 def question_parts(searcher: Any, question: str) -> tuple[list[str], list[tuple[str, str]]]:

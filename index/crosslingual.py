@@ -10,13 +10,12 @@ plain vector its z-scores were calibrated on.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from index.memo import PerSearcher
 from index.thesaurus import has_japanese
 
 
@@ -48,25 +47,12 @@ class TermSpace:
         return nearest_terms(self.matrix, self.terms, qvec, k, exclude)
 
 
-_SPACES: "weakref.WeakKeyDictionary[Any, TermSpace]" = weakref.WeakKeyDictionary()
-_LOCKS: "weakref.WeakKeyDictionary[Any, threading.Lock]" = weakref.WeakKeyDictionary()
-_LOCKS_LOCK = threading.Lock()
+def _space(searcher: Any) -> TermSpace:
+    thesaurus = searcher.lexical.thesaurus
+    return TermSpace(japanese_terms(thesaurus.rules if thesaurus else ()), searcher.encoder)
 
 
-def term_space(searcher: Any) -> TermSpace:
-    """The searcher's term space, embedded on its first English question: once, while that
-    searcher's other first English questions wait (another searcher, after a reload, builds its
-    own meanwhile). The one batch runs on the calling thread, not the query batcher's worker:
-    1,500 terms would evict every cached query vector, and a `then` on the worker could wait on
-    itself."""
-    space = _SPACES.get(searcher)
-    if space is None:
-        with _LOCKS_LOCK:
-            lock = _LOCKS.setdefault(searcher, threading.Lock())
-        with lock:
-            space = _SPACES.get(searcher)
-            if space is None:
-                thesaurus = searcher.lexical.thesaurus
-                space = _SPACES[searcher] = TermSpace(japanese_terms(thesaurus.rules if thesaurus else ()),
-                                                      searcher.encoder)
-    return space
+# Embedded on the searcher's first English question (index.memo). The one batch runs on the calling
+# thread, not the query batcher's worker: 1,500 terms would evict every cached query vector, and a
+# `then` on the worker could wait on itself.
+term_space: "PerSearcher[TermSpace]" = PerSearcher(_space)

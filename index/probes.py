@@ -9,13 +9,12 @@ question arrives: it embeds the thesaurus' terms, index.crosslingual).
 from __future__ import annotations
 
 import statistics
-import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from index.memo import PerSearcher
 from index.thesaurus import is_foreign
 
 # Generic questions about municipal administration, written without looking at any corpus;
@@ -82,17 +81,11 @@ def cosine_shift(searcher: Any, question: str) -> float:
     return min(0.0, probe_distribution(searcher, True).passage_mean - probe_distribution(searcher, False).passage_mean)
 
 
-_CACHE: "weakref.WeakKeyDictionary[Any, dict[bool, Distribution]]" = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+_JAPANESE: "PerSearcher[Distribution]" = PerSearcher(lambda searcher: distribution(searcher, PROBES))
+_ENGLISH: "PerSearcher[Distribution]" = PerSearcher(lambda searcher: distribution(searcher, PROBES_EN))
 
 
 def probe_distribution(searcher: Any, foreign: bool) -> Distribution:
     """The Japanese (`foreign` False) or English probes' distribution on this searcher, measured
-    once (the first callers wait for one measurement)."""
-    done = _CACHE.get(searcher, {})
-    if foreign not in done:
-        with _LOCK:
-            done = _CACHE.setdefault(searcher, {})
-            if foreign not in done:
-                done[foreign] = distribution(searcher, PROBES_EN if foreign else PROBES)
-    return done[foreign]
+    once, on first use (index.memo)."""
+    return (_ENGLISH if foreign else _JAPANESE)(searcher)

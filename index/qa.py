@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import time
-import weakref
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
 from index.answerability import answerability, evidence, weights_of
+from index.memo import PerSearcher
 from index.probes import cosine_shift
 from index.results import WEAK_LABEL, InitiativeRef
 from index.romaji import could_be_place, key, place_keys
@@ -74,19 +74,16 @@ def confidence_of(hits: list[Hit]) -> float:
     return max((h.dense_score or 0.0) for h in hits[:5]) if hits else 0.0
 
 
-def mentioned_places(searcher: Searcher) -> frozenset[str]:
-    """Romanized keys (index.romaji) of every municipality the corpus mentions (調布市 → chofu), so
-    an English question naming one is judged as its Japanese twin would be; built once per searcher."""
-    known = _MENTIONED.get(searcher)
-    if known is None:
-        # every tail of a match (山梨県北杜市 also gives 北杜市): the regex cannot tell where a name starts
-        places = {m[i:] for t in searcher.folded_texts for m in _MENTION.findall(t) for i in range(len(m) - 1)}
-        places |= set(searcher.filters.cities)
-        known = _MENTIONED[searcher] = frozenset(place_keys((p, searcher.tokenizer.reading(p)) for p in places).values())
-    return known
+def _mentioned(searcher: Searcher) -> frozenset[str]:
+    # every tail of a match (山梨県北杜市 also gives 北杜市): the regex cannot tell where a name starts
+    places = {m[i:] for t in searcher.folded_texts for m in _MENTION.findall(t) for i in range(len(m) - 1)}
+    places |= set(searcher.filters.cities)
+    return frozenset(place_keys((p, searcher.tokenizer.reading(p)) for p in places).values())
 
 
-_MENTIONED: "weakref.WeakKeyDictionary[Searcher, frozenset[str]]" = weakref.WeakKeyDictionary()
+# Romanized keys (index.romaji) of every municipality the corpus mentions (調布市 → chofu), so an
+# English question naming one is judged as its Japanese twin would be; built once per searcher.
+mentioned_places: "PerSearcher[frozenset[str]]" = PerSearcher(_mentioned)
 
 
 def unknown_places(question: str, folded_texts: list[str], latin_names: Collection[str] = ()) -> list[str]:

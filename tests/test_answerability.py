@@ -295,12 +295,15 @@ def test_compare_scope_follows_the_cities_a_query_names(searcher, fixture_settin
     s.close()
 
 
-def test_corpus_stats_are_built_once_per_searcher_and_searchers_do_not_wait_for_each_other(monkeypatch):
+def test_per_searcher_values_are_built_once_and_searchers_do_not_wait_for_each_other():
+    # what corpus_stats, the probe distributions, the term space and mentioned places are built by
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import index.answerability as ans
+    from index.memo import PerSearcher
 
+    assert isinstance(ans.corpus_stats, PerSearcher)
     b_started = threading.Event()
     builds: list[str] = []
 
@@ -316,11 +319,11 @@ def test_corpus_stats_are_built_once_per_searcher_and_searchers_do_not_wait_for_
         def __init__(self, name: str) -> None:
             self.name = name
 
-    monkeypatch.setattr(ans, "CorpusStats", FakeStats)
+    stats = PerSearcher(FakeStats)
     a, b = FakeSearcher("a"), FakeSearcher("b")
     with ThreadPoolExecutor(6) as ex:
-        firsts = [ex.submit(ans.corpus_stats, a) for _ in range(5)]
-        second = ex.submit(ans.corpus_stats, b)
+        firsts = [ex.submit(stats, a) for _ in range(5)]
+        second = ex.submit(stats, b)
         got = {id(f.result(20)) for f in firsts}
         second.result(20)
     assert len(got) == 1 and sorted(builds) == ["a", "b"]  # one build each, every caller of a got the same
