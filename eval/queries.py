@@ -58,6 +58,9 @@ FRESH = HERE / "queries_fresh.jsonl"
 # translated by helpers from the query text alone, never tuned on for test), keyed by the Japanese
 # query's id, whose judgments and labels it takes over.
 ENGLISH = HERE / "queries_en.jsonl"
+# English-written test: 24 queries written in English by a helper from the topic list alone, after
+# all tuning (2026-12-04), judged by pooling every system on the named corpus; test only, reported apart.
+ENGLISH_WRITTEN = HERE / "queries_english.jsonl"
 DEV_PREFIXES = ("cal", "ev")  # ids of the rows of DEV_JUDGED and EVERYDAY
 SPLITS = ("dev", "test")
 

@@ -18,7 +18,8 @@ from typing import Any
 from eval.answers import evaluate_answers, evaluate_refusals, format_answers, format_refusals
 from eval.metrics import (bootstrap_interval, city_coverage, expected_cities, gains, mrr, ndcg_at_k, recall_at_k,
                           within_budget)
-from eval.queries import DEFAULT_FILES, ENGLISH, FRESH, HOLDOUT, SPLITS, Query, in_english, load_queries, read_rows
+from eval.queries import (DEFAULT_FILES, ENGLISH, ENGLISH_WRITTEN, FRESH, HOLDOUT, SPLITS, Query, in_english, load_queries,
+                          read_rows)
 
 __all__ = ["evaluate", "evaluate_answers", "load_queries", "evaluate_split", "intervals", "main"]
 
@@ -210,6 +211,9 @@ def main(settings: Any, args: argparse.Namespace) -> int:
             report[f"{name}, English"] = evaluate_split(searcher, in_english(load_queries(paths, name)), baseline)
         if fresh and split in ("both", "test"):
             report["fresh test, English"] = evaluate_split(searcher, in_english(fresh), baseline)
+        written = [q for q in load_queries(ENGLISH_WRITTEN, "test") if q.relevant or q.type == "unanswerable"]
+        if written and split in ("both", "test"):
+            report["English-written test"] = evaluate_split(searcher, written, baseline)
     holdout = evaluate_refusals(searcher, rows) if labelled_here else None
     holdout_en = evaluate_refusals(searcher, in_english(rows)) if labelled_here and english else None
     if args.json:
@@ -219,7 +223,8 @@ def main(settings: Any, args: argparse.Namespace) -> int:
     print(f"corpus {settings.corpus_dir}, index {settings.data_dir}; nDCG@10 by query group, "
           "city_cov = share of a cross-city query's cities (those holding a judged passage) with a relevant hit in the top 10")
     for name, r in report.items():
-        after = f" ({FRESH.name}: written blind after all tuning)" if name == "fresh test" else ""
+        after = {"fresh test": f" ({FRESH.name}: written blind after all tuning)",
+                 "English-written test": f" ({ENGLISH_WRITTEN.name}: written in English, blind, after all tuning)"}.get(name, "")
         print(f"\n== {name}{after}: {r['queries']} ==")
         print(format_table(r["retrieval"]))
         print(format_intervals(r["intervals"]))

@@ -189,3 +189,12 @@ def test_every_english_query_translates_a_query_of_the_judged_sets():
     assert {q.split for q in moved} == {"test"}
     row = in_english(read_rows(HOLDOUT))[0]
     assert row["answerable"] == read_rows(HOLDOUT)[0]["answerable"] and row["query"].isascii()
+
+
+def test_english_written_queries_are_test_only_and_unanswerable_ones_unjudged():
+    from eval.queries import ENGLISH_WRITTEN, load_queries
+
+    qs = load_queries(ENGLISH_WRITTEN)
+    assert len({q.id for q in qs}) == len(qs) == 24 and {q.split for q in qs} == {"test"}
+    assert all(not any("\u3040" <= c <= "\u30ff" for c in q.query) for q in qs)  # written in English
+    assert all((q.type == "unanswerable") == (not q.relevant) for q in qs)

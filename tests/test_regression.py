@@ -21,7 +21,7 @@ import pytest
 
 from eval.general_corpus import general_corpus
 from eval.answers import evaluate_refusals
-from eval.queries import FRESH, HOLDOUT, in_english, read_rows
+from eval.queries import ENGLISH_WRITTEN, FRESH, HOLDOUT, in_english, read_rows
 from eval.run import evaluate, evaluate_answers, load_queries
 from index.publish import publish
 from index.searcher import Searcher
@@ -114,6 +114,13 @@ ENGLISH_PINS: dict[str, dict[str, float]] = {
 }
 
 
+# Questions written in English after all tuning (eval/queries_english.jsonl): hybrid nDCG@10, compare P@1
+WRITTEN_PINS: dict[str, dict[str, float]] = {
+    "named": {"ndcg@10": 0.628, "compare_city_p@1": 0.682, "answerable_refused": 0.0},
+    "general": {"ndcg@10": 0.577, "compare_city_p@1": 0.545, "answerable_refused": 0.05},  # pooled on the named corpus only
+}
+
+
 @pytest.fixture(scope="module", params=["named", "general"])
 def corpus_searcher(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder) -> tuple[str, Searcher]:
     tmp = tmp_path_factory.mktemp(request.param)
@@ -164,3 +171,12 @@ def test_pinned_english_test_split(corpus_searcher: tuple[str, Searcher]):
         {k: a[k] for k in ("compare_city_p@1", "answerable_refused")}
     off = {k: (round(v, 3), ENGLISH_PINS[name][k]) for k, v in got.items() if abs(v - ENGLISH_PINS[name][k]) > TOL}
     assert not off, f"{name}: English test queries moved more than ±{TOL} (got, pinned): {off}"
+
+
+def test_pinned_english_written_queries(corpus_searcher: tuple[str, Searcher]):
+    name, searcher = corpus_searcher
+    queries = load_queries(ENGLISH_WRITTEN, "test")
+    r, a = evaluate(searcher, queries)["hybrid"], evaluate_answers(searcher, queries)
+    got = {"ndcg@10": r["all"]["ndcg@10"]} | {k: a[k] for k in ("compare_city_p@1", "answerable_refused")}
+    off = {k: (round(v, 3), WRITTEN_PINS[name][k]) for k, v in got.items() if abs(v - WRITTEN_PINS[name][k]) > TOL}
+    assert not off, f"{name}: English-written queries moved more than ±{TOL} (got, pinned): {off}"
