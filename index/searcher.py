@@ -39,7 +39,7 @@ from index.sentences import flat_vectors
 from index.sentences import load_view as load_sentence_view
 from index.shaping import ShapingMixin
 from index.store import Meta
-from index.thesaurus import DEFAULT_PATH as THESAURUS, is_foreign, load as load_thesaurus
+from index.thesaurus import DEFAULT_PATH as THESAURUS, is_foreign, japanese_terms_of, load as load_thesaurus
 from index.tokenize import JapaneseTokenizer, TokenizerSpec
 from ingest.normalize import fold
 from reform_search.settings import Settings
@@ -112,6 +112,18 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
     def translates(self, query: str) -> bool:
         """Whether `query` is an English question this searcher embeds translated (settings.translate_queries)."""
         return self.settings.translate_queries and is_foreign(query)
+
+    def searched_as(self, query: str) -> list[str]:
+        """What an English question was searched with, for showing: the Japanese terms of its
+        thesaurus matches, then its nearest terms (:meth:`ranking_vector`); [] for any other query."""
+        if not self.translates(query):
+            return []
+        terms = japanese_terms_of(self.lexical.expansions(query))
+        k = self.settings.translate_neighbours
+        if k > 0:
+            near = term_space(self).nearest(self.encode_query(query), k, exclude=self.lexical.dense_text(query))
+            terms += [t for t in near if t not in terms]
+        return terms
 
     def ranking_vector(self, query: str) -> np.ndarray:
         """The vector the dense side ranks with: :meth:`encode_query`'s, except that an English

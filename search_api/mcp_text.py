@@ -61,14 +61,19 @@ def hits_text(title: str, hits: list[HitOut], base: str) -> str:
     return "\n\n".join([f"{title}（{len(hits)}件）", *(hit_text(n, h, base) for n, h in enumerate(hits, 1))])
 
 
+def searched_as_text(terms: list[str]) -> str:
+    """The line telling a chat client which Japanese terms an English question was searched with."""
+    return f"（英語の質問を次の語で検索: {'、'.join(terms)}）" if terms else ""
+
+
 def search_text(r: SearchResponse, base: str) -> str:
-    return hits_text(f"「{r.query}」の検索結果", r.results, base)
+    return hits_text(f"「{r.query}」の検索結果{searched_as_text(r.searched_as)}", r.results, base)
 
 
 def compare_text(r: CompareResponse, base: str) -> str:
     if not r.cities:
         return f"「{r.query}」の市ごとの比較: {NOTHING}"
-    parts = [f"「{r.query}」の市ごとの比較（{len(r.cities)}市、よく合う市から順に）"]
+    parts = [f"「{r.query}」の市ごとの比較（{len(r.cities)}市、よく合う市から順に）{searched_as_text(r.searched_as)}"]
     for group in r.cities:
         parts.append(f"■ {group.city}" + (f"（{WEAK}）" if group.weak else ""))
         parts.extend(hit_text(n, h, base) for n, h in enumerate(group.results, 1))

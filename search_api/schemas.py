@@ -125,10 +125,16 @@ class HitOut(BaseModel):
     page_end: int | None = Field(default=None, description="Last page; greater than `page` when it runs over a page break")
 
 
+def _searched_as() -> Any:
+    return Field(default_factory=list, description="A question in English is searched with the documents' Japanese terms: "
+                 "these (its thesaurus matches' terms, then its nearest terms); empty for any other query")
+
+
 class SearchResponse(BaseModel):
     query: str
     took_ms: float
     results: list[HitOut]
+    searched_as: list[str] = _searched_as()
 
 
 class CityResults(BaseModel):
@@ -147,6 +153,7 @@ class CompareResponse(BaseModel):
         default_factory=list,
         description="Cities compared (those asked for, named in the query, or all) with no comparable passage",
     )
+    searched_as: list[str] = _searched_as()
 
 
 class AnswerLineOut(BaseModel):

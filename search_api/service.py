@@ -46,7 +46,8 @@ def hit_out(h: Hit) -> HitOut:
 def search(searcher: Searcher, body: SearchRequest, qvec: Any = None) -> tuple[SearchResponse, dict[str, float]]:
     """The response and the stage timings (for the access log); `qvec` if the query is encoded already."""
     r = searcher.search(body.query, body.k, body.mode, to_filters(body.filters), qvec=qvec)
-    out = SearchResponse(query=r.query, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits])
+    out = SearchResponse(query=r.query, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits],
+                         searched_as=searcher.searched_as(r.query))
     return out, r.timings
 
 
@@ -56,7 +57,7 @@ def compare(searcher: Searcher, body: CompareRequest) -> CompareResponse:
         {"query": body.query, "took_ms": round(r.took_ms, 2),
          "cities": [{"city": g.city, "results": [hit_out(h) for h in g.hits], "strength": g.strength, "weak": g.weak}
                     for g in r.groups],
-         "cities_without_match": r.without_match}
+         "cities_without_match": r.without_match, "searched_as": searcher.searched_as(r.query)}
     )
 
 

@@ -134,3 +134,24 @@ def test_api_search_ranks_an_english_question_as_the_library_does(searcher):
     assert [h["chunk_id"] for h in got] == [h.chunk_id for h in searcher.search(q, k=8).hits]
     japanese = client.post("/search", json={"query": "会議のペーパーレス化", "k": 8}).json()["results"]
     assert [h["chunk_id"] for h in japanese] == [h.chunk_id for h in searcher.search("会議のペーパーレス化", k=8).hits]
+
+
+def test_responses_say_what_an_english_question_was_searched_with(searcher):
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+    from search_api.mcp_text import searched_as_text
+
+    client = TestClient(create_app(searcher.settings, searcher=searcher))
+    en = client.post("/search", json={"query": "paperless meetings with tablets", "k": 3}).json()
+    rules = searcher.lexical.dense_text("paperless meetings with tablets").split()[4:]  # after the 4 English words
+    assert en["searched_as"][: len(rules)] == rules and "ペーパーレス" in rules
+    assert len(en["searched_as"]) == len(rules) + searcher.settings.translate_neighbours
+    assert client.post("/search", json={"query": "会議のペーパーレス化", "k": 3}).json()["searched_as"] == []
+    cmp = client.post("/compare", json={"query": "compare paperless meetings", "per_city": 1}).json()
+    assert "ペーパーレス" in cmp["searched_as"]
+    page = client.get("/", params={"q": "paperless meetings with tablets"}).text
+    assert 'id="searched-as"' in page and "ペーパーレス" in page.split('id="searched-as"')[1].split("</p>")[0]
+    assert 'id="searched-as"' not in client.get("/", params={"q": "会議のペーパーレス化"}).text
+    assert searched_as_text(["ペーパーレス", "電子化"]) == "（英語の質問を次の語で検索: ペーパーレス、電子化）"
+    assert searched_as_text([]) == ""

@@ -106,7 +106,8 @@ def search_page(request: Request, s: PageSearcher, q: QueryText, sel: Selected) 
     k = limits.UI_MORE_K if request.query_params.get("more") else limits.SEARCH_K_DEFAULT
     r = s.search(q, k=k, filters=sel.filters)
     counts = {c: sum(h.city == c for h in r.hits) for c in s.cities}
-    return page(request, "search.html", hits=[hit_view(h) for h in r.hits], counts=counts, took=r.took_ms, k=k, **ctx)
+    return page(request, "search.html", hits=[hit_view(h) for h in r.hits], counts=counts, took=r.took_ms, k=k,
+                searched_as=s.searched_as(r.query), **ctx)
 
 
 @router.get("/compare", response_class=HTMLResponse)
