@@ -199,13 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--english", action="store_true",
                     help="also report the English versions of the dev questions under intercept offsets")
     args = ap.parse_args(argv)
-    if args.features and not args.recompute_groups:
-        data = json.loads(Path(args.features).read_text(encoding="utf-8"))
-    else:
+    searcher = None
+    if not (args.features and not args.recompute_groups) or args.english:
         from index.searcher import Searcher
         from reform_search.settings import get_settings
 
         searcher = Searcher.open(get_settings())
+    if args.features and not args.recompute_groups:
+        data = json.loads(Path(args.features).read_text(encoding="utf-8"))
+    else:
         questions = (json.loads(Path(args.features).read_text(encoding="utf-8"))["questions"] if args.features
                      else question_rows(searcher))
         data = {"questions": questions, "groups": group_rows(searcher)}
@@ -214,10 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     features = tuple(f for f in args.use.split(",") if f)
     out = report(data["questions"], data["groups"], features, args.l2, args.refusal_cost)
     if args.english:
-        from index.searcher import Searcher
-        from reform_search.settings import get_settings
-
-        rows = question_rows(Searcher.open(get_settings()), english=True)
+        rows = question_rows(searcher, english=True)
         w = np.array([out["bias"], *(out[f] for f in features)])
         n_un, n_ans = sum(1 for r in rows if not r["label"]), sum(1 for r in rows if r["label"])
         for off, un, ans in offset_report(rows, w, features, out["answer_min_support"]):

@@ -1,6 +1,7 @@
 """Values built once per searcher: on first use, while that searcher's other first callers wait
 for the one build (another searcher, after a reload, builds its own meanwhile); dropped with
-the searcher (weakly keyed)."""
+the searcher (weakly keyed). A build that raises stores nothing: the error goes to its caller,
+and the next caller (one of those waiting, too) builds again."""
 
 from __future__ import annotations
 

@@ -113,13 +113,14 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         """Whether `query` is an English question this searcher embeds translated (settings.translate_queries)."""
         return self.settings.translate_queries and is_foreign(query)
 
-    def searched_as(self, query: str) -> list[str]:
+    def searched_as(self, query: str, mode: str = "hybrid") -> list[str]:
         """What an English question was searched with, for showing: the Japanese terms of its
-        thesaurus matches, then its nearest terms (:meth:`ranking_vector`); [] for any other query."""
+        thesaurus matches, then (when `mode` ranks by vectors) its nearest terms
+        (:meth:`ranking_vector`, whose vector is cached by then); [] for any other query."""
         if not self.translates(query):
             return []
         terms = japanese_terms_of(self.lexical.expansions(query))
-        k = self.settings.translate_neighbours
+        k = self.settings.translate_neighbours if mode != "lexical" else 0
         if k > 0:
             near = term_space(self).nearest(self.encode_query(query), k, exclude=self.lexical.dense_text(query))
             terms += [t for t in near if t not in terms]

@@ -72,7 +72,7 @@ def search_text(r: SearchResponse, base: str) -> str:
 
 def compare_text(r: CompareResponse, base: str) -> str:
     if not r.cities:
-        return f"「{r.query}」の市ごとの比較: {NOTHING}"
+        return f"「{r.query}」の市ごとの比較{searched_as_text(r.searched_as)}: {NOTHING}"
     parts = [f"「{r.query}」の市ごとの比較（{len(r.cities)}市、よく合う市から順に）{searched_as_text(r.searched_as)}"]
     for group in r.cities:
         parts.append(f"■ {group.city}" + (f"（{WEAK}）" if group.weak else ""))

@@ -47,7 +47,7 @@ def search(searcher: Searcher, body: SearchRequest, qvec: Any = None) -> tuple[S
     """The response and the stage timings (for the access log); `qvec` if the query is encoded already."""
     r = searcher.search(body.query, body.k, body.mode, to_filters(body.filters), qvec=qvec)
     out = SearchResponse(query=r.query, took_ms=round(r.took_ms, 2), results=[hit_out(h) for h in r.hits],
-                         searched_as=searcher.searched_as(r.query))
+                         searched_as=searcher.searched_as(r.query, body.mode))
     return out, r.timings
 
 

@@ -327,6 +327,11 @@ def test_per_searcher_values_are_built_once_and_searchers_do_not_wait_for_each_o
         got = {id(f.result(20)) for f in firsts}
         second.result(20)
     assert len(got) == 1 and sorted(builds) == ["a", "b"]  # one build each, every caller of a got the same
+    import gc
+
+    del a, firsts, second
+    gc.collect()
+    assert len(stats._values) == 1  # a's value went with a (the memo holds searchers weakly)
 
 
 def test_refusal_report_counts_by_category(searcher):

@@ -155,3 +155,10 @@ def test_responses_say_what_an_english_question_was_searched_with(searcher):
     assert 'id="searched-as"' not in client.get("/", params={"q": "会議のペーパーレス化"}).text
     assert searched_as_text(["ペーパーレス", "電子化"]) == "（英語の質問を次の語で検索: ペーパーレス、電子化）"
     assert searched_as_text([]) == ""
+
+
+def test_lexical_search_is_said_to_use_the_rule_terms_only(searcher):
+    q = "paperless meetings with tablets"
+    rules = searcher.searched_as(q, "lexical")
+    assert rules and rules == searcher.searched_as(q)[: len(rules)]
+    assert len(searcher.searched_as(q)) == len(rules) + searcher.settings.translate_neighbours

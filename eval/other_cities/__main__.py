@@ -47,7 +47,8 @@ def prepare(data: Path, rebuild: bool = False):
 
 
 def run(data: Path, rebuild: bool = False, baselines: bool = True, english: bool = False) -> dict:
-    """The test split's report; `english`: the same queries in English (ENGLISH)."""
+    """{"test": the test split's report} and, with `english`, {"test, English": the same queries in
+    English (ENGLISH)}, from one searcher."""
     from eval.baselines import WindowBaseline, windows
     from eval.run import evaluate_split
     from eval.queries import in_english, load_queries
@@ -61,7 +62,11 @@ def run(data: Path, rebuild: bool = False, baselines: bool = True, english: bool
         baseline = WindowBaseline(windows(searcher.meta.texts, cities), searcher.encoder, searcher.tokenizer,
                                   s.data_dir / "eval-cache")
     queries = load_queries(QUERIES, "test")
-    return evaluate_split(searcher, in_english(queries, ENGLISH) if english else queries, baseline)
+    reports = {"test": evaluate_split(searcher, queries, baseline)}
+    if english:
+        reports["test, English"] = evaluate_split(searcher, in_english(queries, ENGLISH), baseline)
+    searcher.close()
+    return reports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,9 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-english", action="store_true", help="skip the English versions of the queries")
     args = p.parse_args(argv)
-    reports = {"test": run(args.data, args.rebuild, not args.no_baselines)}
-    if not args.no_english and ENGLISH.is_file():
-        reports["test, English"] = run(args.data, False, not args.no_baselines, english=True)
+    reports = run(args.data, args.rebuild, not args.no_baselines, english=not args.no_english and ENGLISH.is_file())
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=1))
         return 0
