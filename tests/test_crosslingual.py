@@ -153,6 +153,9 @@ def test_responses_say_what_an_english_question_was_searched_with(searcher):
     page = client.get("/", params={"q": "paperless meetings with tablets"}).text
     assert 'id="searched-as"' in page and "ペーパーレス" in page.split('id="searched-as"')[1].split("</p>")[0]
     assert 'id="searched-as"' not in client.get("/", params={"q": "会議のペーパーレス化"}).text
+    compare_page = client.get("/compare", params={"q": "compare paperless meetings"}).text
+    assert "ペーパーレス" in compare_page.split('id="searched-as"')[1].split("</p>")[0]
+    assert 'id="searched-as"' not in client.get("/compare", params={"q": "会議のペーパーレス化"}).text
     assert searched_as_text(["ペーパーレス", "電子化"]) == "（英語の質問を次の語で検索: ペーパーレス、電子化）"
     assert searched_as_text([]) == ""
 

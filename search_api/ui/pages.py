@@ -118,7 +118,8 @@ def compare_page(request: Request, s: PageSearcher, q: QueryText, sel: Selected,
     if not q:
         return page(request, "compare.html", **ctx)
     cols, took = compare_columns(s, q, per_city, sel.filters)
-    return page(request, "compare.html", cols=cols, took=took, export=request.url.query, **ctx)
+    return page(request, "compare.html", cols=cols, took=took, export=request.url.query, searched_as=s.searched_as(q),
+                **ctx)
 
 
 @router.get("/compare.{ext}")
