@@ -147,18 +147,33 @@ def matrix(rows: list[dict[str, Any]], features: tuple[str, ...]) -> tuple[np.nd
             np.array([r["label"] for r in rows], dtype=float))
 
 
+def leave_one_out(x: np.ndarray, y: np.ndarray, l2: float = 0.1) -> np.ndarray:
+    """Each row's probability under the model fitted without it."""
+    return np.array([prob(fit_logistic(np.delete(x, i, 0), np.delete(y, i), l2), x[i : i + 1])[0] for i in range(len(y))])
+
+
+def live_rows(rows: list[dict[str, Any]]) -> list[int]:
+    """The questions that would be answered otherwise (a quote found, no unknown place): only
+    these does the answerability threshold decide."""
+    return [i for i, r in enumerate(rows) if r["quoted"] and not r["unknown_place"]]
+
+
+def refused_rows(scores: Any, live: list[int], threshold: float) -> list[int]:
+    """The questions refused: under the threshold, or refused anyway (not live)."""
+    return [i for i in range(len(scores)) if scores[i] < threshold or i not in live]
+
+
 def report(rows: list[dict[str, Any]], groups: list[dict[str, Any]], features: tuple[str, ...], l2: float,
            refusal_cost: float) -> dict[str, float]:
     x, y = matrix(rows, features)
     w = fit_logistic(x, y, l2)
-    loo = np.array([prob(fit_logistic(np.delete(x, i, 0), np.delete(y, i), l2), x[i : i + 1])[0] for i in range(len(y))])
+    loo = leave_one_out(x, y, l2)
     p = prob(w, x)
-    # Only questions that would be answered otherwise (a quote found, no unknown place) matter.
-    live = [i for i, r in enumerate(rows) if r["quoted"] and not r["unknown_place"]]
+    live = live_rows(rows)
     t_answer = threshold_by_cost([float(loo[i]) for i in live], [int(y[i]) for i in live], refusal_cost)
     print(f"weights ({', '.join(('bias',) + features)}): {np.round(w, 3).tolist()}  l2={l2}")
     for name, scores in (("fitted", p), ("leave-one-out", loo)):
-        refused = [i for i in range(len(y)) if scores[i] < t_answer or i not in live]
+        refused = refused_rows(scores, live, t_answer)
         tp = sum(1 for i in refused if not y[i])
         print(f"  {name}: threshold {t_answer:.3f}: refuses {tp}/{int((1 - y).sum())} unanswerable, "
               f"{len(refused) - tp}/{int(y.sum())} answerable; log-loss "

@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from eval.calibrate import MODEL, fit_logistic, prob, question_rows, threshold_by_cost
+from eval.calibrate import (MODEL, fit_logistic, leave_one_out, live_rows, matrix, question_rows, refused_rows,
+                            threshold_by_cost)
 from eval.metrics import gains, judged_cities, named_cities
 from eval.queries import DEFAULT_FILES, load_queries
 
@@ -96,20 +97,32 @@ def loo_rerank(groups: Sequence[Sequence[dict[str, Any]]], l2: float = 1.0) -> i
     return hits
 
 
+def _query_idf(searcher: Any, text: str) -> dict[str, float]:
+    """IDF of each content word of `text` (the answerability stopwords left out)."""
+    from index.answerability import STOPWORDS
+
+    return {t: searcher.lexical.idf(t) for t in dict.fromkeys(searcher.lexical.parse(text).tokens) if t not in STOPWORDS}
+
+
+def _titles(searcher: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Every initiative title's passage vector, and its city."""
+    inis = list(searcher.meta.initiatives.values())
+    vecs = searcher.encoder.encode_documents([i.title for i in inis]) if inis else np.zeros((0, 1))
+    return np.asarray(vecs, dtype=np.float32), np.array([i.city for i in inis])
+
+
 def _coverage(tokens: set[str], idf: dict[str, float]) -> float:
     total = sum(idf.values())
     return sum(v for t, v in idf.items() if t in tokens) / total if total else 0.0
 
 
-def cells(searcher: Any, per_city: int) -> list[list[dict[str, Any]]]:
-    """Candidate cells of every city group of every judged dev query, with features and grade."""
-    from index.answerability import STOPWORDS
+def cells(searcher: Any, per_city: int, titles: tuple[np.ndarray, np.ndarray]) -> list[list[dict[str, Any]]]:
+    """Candidate cells of every city group of every judged dev query, with features and grade;
+    `titles`: :func:`_titles` of the searcher."""
     from index.sentences import split_sentences
 
     doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
-    inis = list(searcher.meta.initiatives.values())
-    titles = searcher.encoder.encode_documents([i.title for i in inis]) if inis else np.zeros((0, 1))
-    title_city = np.array([i.city for i in inis])
+    title_vecs, title_city = titles
     out = []
     for q in load_queries(DEFAULT_FILES, "dev"):
         if not q.relevant:
@@ -117,10 +130,9 @@ def cells(searcher: Any, per_city: int) -> list[list[dict[str, Any]]]:
         comp = searcher.compare(q.query, per_city=per_city, min_support=0.0, min_share=0.0)
         held = set(judged_cities(named_cities(q.query, q.cities), q.relevant, doc_city))
         qvec = searcher.encode_query(q.query)
-        idf = {t: searcher.lexical.idf(t) for t in dict.fromkeys(searcher.lexical.parse(q.query).tokens)
-               if t not in STOPWORDS}
+        idf = _query_idf(searcher, q.query)
         top = max((g.best_score for g in comp.groups), default=0.0) or 1.0
-        title_cos = titles @ qvec if len(inis) else np.zeros(0)
+        title_cos = title_vecs @ qvec if len(title_city) else np.zeros(0)
         for g in comp.groups:
             rows = [h.row for h in g.hits]
             sent = searcher.sentences.best(rows, qvec) if searcher.sentences is not None else np.zeros(len(rows))
@@ -159,30 +171,25 @@ def omission_report(groups: list[list[dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
-def refusal_report(searcher: Any, refusal_cost: float = 8.0) -> dict[str, Any]:
+def refusal_report(searcher: Any, titles: tuple[np.ndarray, np.ndarray], refusal_cost: float = 8.0) -> dict[str, Any]:
     """Leave-one-out refusals of the answerability model, alone and with each extra feature."""
-    from index.answerability import STOPWORDS
     from index.sentences import split_sentences
 
     rows = question_rows(searcher)
-    inis = list(searcher.meta.initiatives.values())
-    titles = searcher.encoder.encode_documents([i.title for i in inis])
     for r in rows:
-        idf = {t: searcher.lexical.idf(t) for t in dict.fromkeys(searcher.lexical.parse(r["query"]).tokens)
-               if t not in STOPWORDS}
+        idf = _query_idf(searcher, r["query"])
         hits = searcher.search(r["query"], k=5).hits
         r["sentence_coverage"] = max((_coverage(set(searcher.lexical.doc_tokens(s)), idf)
                                       for h in hits for s in split_sentences(h.search_text, 10)), default=0.0)
-        r["title_cosine"] = float((titles @ searcher.encode_query(r["query"])).max())
+        r["title_cosine"] = float((titles[0] @ searcher.encode_query(r["query"])).max())
     out: dict[str, Any] = {}
     for extra in ((), ("sentence_coverage",), ("title_cosine",)):
         features = MODEL + extra
-        x = np.array([[r[f] for f in features] for r in rows], dtype=float)
-        y = np.array([r["label"] for r in rows], dtype=float)
-        loo = [float(prob(fit_logistic(np.delete(x, i, 0), np.delete(y, i)), x[i : i + 1])[0]) for i in range(len(y))]
-        live = [i for i, r in enumerate(rows) if r["quoted"] and not r["unknown_place"]]
-        t = threshold_by_cost([loo[i] for i in live], [int(y[i]) for i in live], refusal_cost)
-        refused = [i for i in range(len(y)) if loo[i] < t or i not in live]
+        x, y = matrix(rows, features)
+        loo = leave_one_out(x, y)
+        live = live_rows(rows)
+        t = threshold_by_cost([float(loo[i]) for i in live], [int(y[i]) for i in live], refusal_cost)
+        refused = refused_rows(loo, live, t)
         out["+".join(features)] = {"unanswerable_refused": sum(1 for i in refused if not y[i]),
                                    "unanswerable": int((1 - y).sum()),
                                    "answerable_refused": sum(1 for i in refused if y[i]), "answerable": int(y.sum())}
@@ -199,10 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     from reform_search.settings import get_settings
 
     searcher = Searcher.open(get_settings())
-    groups = cells(searcher, args.per_city)
+    titles = _titles(searcher)  # embedded once for both parts
+    groups = cells(searcher, args.per_city, titles)
     report = {"first_cell": first_cell_report(groups), "omission": omission_report(groups)}
     if not args.skip_refusals:
-        report["refusals"] = refusal_report(searcher)
+        report["refusals"] = refusal_report(searcher, titles)
     f = report["first_cell"]
     print(f"first cell (dev, {f['groups']} groups of judged cities): as ranked {f['as_ranked']}, "
           f"pairwise reranker over {len(CELL_FEATURES)} features (leave one query out) {f['reranked_loo']}, "

@@ -50,8 +50,9 @@ class LexicalSide:
         indptr = np.asarray(bm25.scores["indptr"])
         self.df = np.diff(indptr)
         self.n_docs = int(bm25.scores["num_docs"])
-        # an English question's text is asked for by encoding, ranking and answer shaping alike
-        self.dense_text = lru_cache(maxsize=1024)(self._dense_text)  # type: ignore[method-assign]
+        # an English question's matches are asked for by encoding, ranking, answer shaping and
+        # searched_as alike: tokenized and matched once
+        self.expansions = lru_cache(maxsize=1024)(self._expansions)
 
     def idf(self, token: str) -> float:
         tid = self.vocab.get(token)
@@ -65,7 +66,7 @@ class LexicalSide:
             return LexicalQuery(tokens, ())
         own = set(tokens)
         groups = []
-        for exp in self.thesaurus.expand(folded.lower(), {s for s, _e, _t in spans}, {e for _s, e, _t in spans}):
+        for exp in self._expand(folded, spans):
             phrases = []
             for phrase in exp.adds:
                 toks = tuple(t for t in self.tokenizer.tokens(phrase) if t in self.vocab and t not in own)
@@ -75,15 +76,19 @@ class LexicalSide:
                 groups.append(tuple(phrases))
         return LexicalQuery(tokens, tuple(groups))
 
-    def expansions(self, query: str) -> list[Expansion]:
-        """The thesaurus matches of a query (none without a thesaurus)."""
-        if self.thesaurus is None:
-            return []
-        folded = fold(query)
-        spans = self.tokenizer.spans(folded)
+    def _expand(self, folded: str, spans: Sequence[tuple[int, int, str]]) -> list[Expansion]:
+        """Thesaurus matches of folded query text whose content-word spans are known."""
+        assert self.thesaurus is not None
         return self.thesaurus.expand(folded.lower(), {s for s, _e, _t in spans}, {e for _s, e, _t in spans})
 
-    def _dense_text(self, query: str) -> str:
+    def _expansions(self, query: str) -> tuple[Expansion, ...]:
+        """The thesaurus matches of a query (none without a thesaurus)."""
+        if self.thesaurus is None:
+            return ()
+        folded = fold(query)
+        return tuple(self._expand(folded, self.tokenizer.spans(folded)))
+
+    def dense_text(self, query: str) -> str:
         """What the encoder embeds for `query`: a query in Latin script (an English question over
         Japanese documents) gets the Japanese terms of its thesaurus matches appended
         (:func:`index.thesaurus.translation`); any other query is embedded as it is."""

@@ -120,10 +120,8 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         if not self.translates(query):
             return []
         terms = japanese_terms_of(self.lexical.expansions(query))
-        k = self.settings.translate_neighbours if mode != "lexical" else 0
-        if k > 0:
-            near = term_space(self).nearest(self.encode_query(query), k, exclude=self.lexical.dense_text(query))
-            terms += [t for t in near if t not in terms]
+        if mode != "lexical":
+            terms += [t for t in self._neighbours(query, self.encode_query(query)) if t not in terms]
         return terms
 
     def ranking_vector(self, query: str) -> np.ndarray:
@@ -131,12 +129,14 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         question also takes its nearest Japanese thesaurus terms (index.crosslingual;
         settings.translate_neighbours), which cover everyday words no rule has."""
         qvec = self.encode_query(query)
+        terms = self._neighbours(query, qvec) if self.translates(query) else []
+        return self.batcher.encode(f"{self.lexical.dense_text(query)} {' '.join(terms)}") if terms else qvec
+
+    def _neighbours(self, query: str, qvec: np.ndarray) -> list[str]:
+        """An English question's nearest Japanese thesaurus terms to `qvec` (its encode_query
+        vector), those in the text it is embedded as left out; none with translate_neighbours 0."""
         k = self.settings.translate_neighbours
-        if k <= 0 or not self.translates(query):
-            return qvec
-        text = self.lexical.dense_text(query)
-        terms = term_space(self).nearest(qvec, k, exclude=text)
-        return self.batcher.encode(f"{text} {' '.join(terms)}") if terms else qvec
+        return term_space(self).nearest(qvec, k, exclude=self.lexical.dense_text(query)) if k > 0 else []
 
     def close(self) -> None:
         """Stop the query encoder's worker (a searcher sharing it must not be used afterwards)."""

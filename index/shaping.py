@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from index.answerability import STOPWORDS
 from index.highlight import highlight_spans, line_numbers
 from index.results import Hit, InitiativeRef, SourceRef
-from index.thesaurus import is_foreign, japanese_terms_of
+from index.thesaurus import japanese_terms_of
 from ingest.normalize import fold
+
+
+def _longest_first(terms: Iterable[str]) -> list[str]:
+    return sorted(set(terms), key=lambda t: (-len(t), t))
 
 
 class ShapingMixin:
@@ -16,36 +21,36 @@ class ShapingMixin:
 
     meta: Any
     tokenizer: Any
-    settings: Any
     lexical: Any
+    translates: Any
 
     def _foreign_terms(self, query: str) -> list[str] | None:
-        """An English question's Japanese terms (its thesaurus matches'), else None: its own words
-        would only match Latin debris in the documents (Akishima City Free Wi-Fi)."""
-        if not (self.settings.translate_queries and is_foreign(query)):
+        """An English question's Japanese terms (its thesaurus matches'), longest first, else None:
+        its own words would only match Latin debris in the documents (Akishima City Free Wi-Fi)."""
+        if not self.translates(query):
             return None
-        return [fold(t).lower() for t in japanese_terms_of(self.lexical.expansions(query))]
+        return _longest_first(fold(t).lower() for t in japanese_terms_of(self.lexical.expansions(query)))
 
     def query_terms(self, query: str) -> list[str]:
         """Folded content words of the query, for picking answer sentences (single kana dropped);
         an English question's Japanese terms."""
         foreign = self._foreign_terms(query)
         if foreign is not None:
-            return sorted(set(foreign), key=lambda t: (-len(t), t))
+            return foreign
         terms = []
         folded = fold(query)
         for _s, _e, _tok in self.tokenizer.spans(folded):
             surface = folded[_s:_e].lower()
             if len(surface) >= 2 or (surface and ord(surface[0]) >= 0x4E00):
                 terms.append(surface)
-        return sorted(set(terms), key=lambda t: (-len(t), t))
+        return _longest_first(terms)
 
     def highlight_terms(self, query: str) -> list[str]:
         """What hits highlight of the query (:func:`terms_of`: compounds whole, no stray 化); an
         English question's Japanese terms."""
         foreign = self._foreign_terms(query)
         if foreign is not None:
-            return sorted(set(foreign), key=lambda t: (-len(t), t))
+            return foreign
         folded = fold(query)
         return terms_of(folded, [(s, e) for s, e, _t in self.tokenizer.spans(folded)])
 
