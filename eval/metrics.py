@@ -10,12 +10,14 @@ one-nugget-per-rank ideal; nDCG is capped at 1.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.normalize import compact
+from ingest.normalize import compact, fold
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,25 @@ def mrr(matches: list[list[int]], k: int | None = None) -> float:
 
 
 def named_cities(query: str, cities: Sequence[str]) -> list[str]:
-    """The cities of a query's list that its text names (小平市 or 小平); a query that names none
-    (各市の…, 市ごとに…) asks about every city, whatever list its writer guessed."""
-    from index.filters import names_city  # the rule the server applies to a query
+    """The cities of a query's list that its text names (小平市 or 小平, or romanized: "Kodaira
+    City"); a query that names none (各市の…, 市ごとに…) asks about every city, whatever list its
+    writer guessed. The rule the server applies to a query (index.filters.city_named)."""
+    from index.filters import city_named
+    from index.romaji import latin_words
 
-    return [c for c in cities if names_city(query, c)]
+    folded = fold(query)
+    words = latin_words(folded)
+    keys = _romanized(tuple(cities)) if words else {}
+    return [c for c in cities if city_named(folded, words, c, keys.get(c, ()))]
+
+
+@functools.lru_cache(maxsize=64)
+def _romanized(cities: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    from index.romaji import place_keys
+    from index.tokenize import JapaneseTokenizer
+
+    tokenizer = JapaneseTokenizer()
+    return place_keys((c, tokenizer.place_readings(c)) for c in cities)
 
 
 def judged_cities(named: Sequence[str], judgments: Sequence[Judgment], doc_city: Mapping[str, str]) -> list[str]:

@@ -20,10 +20,16 @@ def names_city(text: str, city: str) -> bool:
     return city in text or (len(city) > 2 and city[-1] in "市町村区" and city[:-1] in text)
 
 
+def city_named(folded: str, words: list[str], city: str, keys: tuple[str, ...] = ()) -> bool:
+    """Whether a folded query names `city` (:func:`names_city`) or, in its Latin word keys
+    (index.romaji.latin_words), one of the city's romanized `keys` ("Komae City")."""
+    return names_city(folded, city) or any(names_place(words, k) for k in keys)
+
+
 class FilterSpace:
     """What a served index can be filtered by, and the boolean row mask of a :class:`Filters`."""
 
-    def __init__(self, meta: Meta, reading: Callable[[str], str] | None = None) -> None:
+    def __init__(self, meta: Meta, readings: Callable[[str], list[str]] | None = None) -> None:
         self.meta = meta
         docs, chunks = meta.documents, meta.chunks
         self.cities = sorted({d["city"] for d in docs.values()})
@@ -31,7 +37,7 @@ class FilterSpace:
         self.years = sorted({y for d in docs.values() for y in d["fiscal_years"]})
         self.rating_values = sorted({r.value for i in meta.initiatives.values() for r in i.ratings})
         # romanized names, so an English question naming "Komae City" is restricted like 狛江市の…
-        self.latin_names = place_keys((c, reading(c)) for c in self.cities) if reading else {}
+        self.latin_names = place_keys((c, readings(c)) for c in self.cities) if readings else {}
         self.chunk_city = np.array([c.city for c in chunks], dtype=object)
         self._chunk_kind = np.array([docs[c.document_id]["kind"] for c in chunks], dtype=object)
         self._chunk_doc = [c.document_id for c in chunks]
@@ -69,8 +75,7 @@ class FilterSpace:
         romanized: "Komae City", "Nishi-Tokyo"; index.romaji)."""
         folded = fold(query)
         words = latin_words(folded) if self.latin_names else []
-        return tuple(c for c in self.cities if names_city(folded, c)
-                     or (words and c in self.latin_names and names_place(words, self.latin_names[c])))
+        return tuple(c for c in self.cities if city_named(folded, words, c, self.latin_names.get(c, ())))
 
     def mask(self, f: Filters) -> np.ndarray | None:
         """Rows the filters allow (None: no filter, every row)."""

@@ -77,8 +77,8 @@ def confidence_of(hits: list[Hit]) -> float:
 def _mentioned(searcher: Searcher) -> frozenset[str]:
     # every tail of a match (山梨県北杜市 also gives 北杜市): the regex cannot tell where a name starts
     places = {m[i:] for t in searcher.folded_texts for m in _MENTION.findall(t) for i in range(len(m) - 1)}
-    keys = place_keys((p, searcher.tokenizer.reading(p)) for p in places)
-    return frozenset(keys.values()) | frozenset(searcher.filters.latin_names.values())  # the corpus's own cities
+    keys = {**place_keys((p, searcher.tokenizer.place_readings(p)) for p in places), **searcher.filters.latin_names}
+    return frozenset(k for ks in keys.values() for k in ks)  # the corpus's own cities
 
 
 # Romanized keys (index.romaji) of every municipality the corpus mentions (調布市 → chofu), so an

@@ -73,17 +73,23 @@ def latin_words(text: str) -> list[str]:
     return [k for k in (key(w) for w in _WORD.findall(text)) if k]
 
 
+# Words that follow a place name in English ("Ome City", "Hinohara Village", "Ome-shi")
+_PLACE_WORDS = frozenset("city town village ward shi machi cho mura son ku".split())
+
+
 def names_place(words: Sequence[str], place_key: str) -> bool:
     """Whether the word keys contain `place_key` as one word or as two or three adjacent words
-    (Nishi Tokyo, Nishi-Tokyo); keys of fewer than four letters never match (too many words)."""
-    if len(place_key) < 4:
-        return False
+    (Nishi Tokyo, Nishi-Tokyo); a key of fewer than four letters (Ome) only when a word such as
+    City or shi follows, since short keys are also English words."""
     for n in range(len(words)):
         joined = ""
-        for w in words[n : n + 3]:
+        for i, w in enumerate(words[n : n + 3]):
             joined += w
             if joined == place_key:
-                return True
+                after = words[n + i + 1] if n + i + 1 < len(words) else ""
+                if len(place_key) >= 4 or after in _PLACE_WORDS:
+                    return True
+                break
             if not place_key.startswith(joined):
                 break
     return False
@@ -105,18 +111,22 @@ def could_be_place(word: str) -> bool:
                                                                      .encode("ascii", "ignore").decode()))
 
 
-def place_keys(readings: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """{place: key of its romanized reading}, the suffix 市/町/村/区 (shi, machi, cho, mura, son, ku)
-    left out as users do ("Komae City"); `readings` are (place, its reading in katakana)."""
-    out: dict[str, str] = {}
-    for place, reading in readings:
-        stem = reading
-        if place[-1:] in "市町村区" and len(place) >= 2:
-            for suffix in ("シ", "マチ", "チョウ", "チョー", "ムラ", "ソン", "ク"):
-                if stem.endswith(suffix):
-                    stem = stem[: -len(suffix)]
-                    break
-        k = key(romaji(stem))
-        if k:
-            out[place] = k
+def place_keys(readings: Iterable[tuple[str, Sequence[str]]]) -> dict[str, tuple[str, ...]]:
+    """{place: keys of its romanized readings}, the suffix 市/町/村/区 (shi, machi, cho, mura, son,
+    ku) left out as users do ("Komae City"); `readings` are (place, its readings in katakana)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for place, kana in readings:
+        keys: list[str] = []
+        for reading in kana:
+            stem = reading
+            if place[-1:] in "市町村区" and len(place) >= 2:
+                for suffix in ("シ", "マチ", "チョウ", "チョー", "ムラ", "ソン", "ク"):
+                    if stem.endswith(suffix):
+                        stem = stem[: -len(suffix)]
+                        break
+            k = key(romaji(stem))
+            if k and k not in keys:
+                keys.append(k)
+        if keys:
+            out[place] = tuple(keys)
     return out

@@ -79,7 +79,7 @@ class Searcher(RankingMixin, ShapingMixin, ComparisonMixin):
         self._tokens = lru_cache(maxsize=20_000)(lambda row: self.tokenizer.tokens(self._passage(row)))
         # Shared by every caller (API, UI, chat, MCP): concurrent queries are encoded in batches.
         self.batcher = batcher or query_batcher(settings, encoder)
-        self.filters = FilterSpace(meta, self.tokenizer.reading)
+        self.filters = FilterSpace(meta, self.tokenizer.place_readings)
         self.sentences = load_sentence_view(index_dir, manifest)
         self._chunk_matrix = flat_vectors(dense)
         self.cities, self.kinds = self.filters.cities, self.filters.kinds

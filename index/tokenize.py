@@ -70,6 +70,26 @@ class JapaneseTokenizer:
             out.append(pron if pron and pron != "*" else word.surface)
         return "".join(out)
 
+    def place_readings(self, name: str, parses: int = 5) -> list[str]:
+        """Readings of a place name: the 1-best one, then those in which its first word takes a
+        place-name reading from the `parses`-best parses. UniDic's first guess is sometimes a
+        common word (国立 → コクリツ, not クニタチ) or a rarer name (檜原 → ヒバル, not ヒノハラ)."""
+        def pron(node: Any) -> str:
+            p = getattr(node.feature, "pron", None)
+            return p if p and p != "*" else node.surface
+
+        # read every node before the next parse: nodes point into the tagger's one lattice
+        best = [(n.surface, pron(n)) for n in self._tagger(name)]
+        firsts = [(n[0].surface, pron(n[0]), getattr(n[0].feature, "pos3", ""))
+                  for n in self._tagger.nbestToNodeList(name, parses) if n]
+        out = ["".join(p for _s, p in best)]
+        for surface, p, pos3 in firsts:
+            if best and pos3 == "地名" and surface == best[0][0]:
+                alt = p + "".join(q for _s, q in best[1:])
+                if alt not in out:
+                    out.append(alt)
+        return out
+
     def compounds(self, text: str, skip: frozenset[str] = frozenset()) -> list[tuple[str, list[tuple[str, str, bool]]]]:
         """Compound terms of already-folded `text`: maximal runs of two or more touching noun parts
         (nouns, adjectival nouns, prefixes, suffixes; not kana-only ones such as お, not tokens in

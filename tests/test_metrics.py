@@ -55,6 +55,9 @@ def test_named_cities_are_those_the_text_names_not_the_writers_list():
     assert named_cities("各市のデジタル化の進み具合を比べたい", listed) == []  # every city is asked about
     assert named_cities("小平と昭島市のRPAを比べたい", listed) == ["小平市", "昭島市"]
     assert named_cities("五城目の取組", ["五城目町"]) == ["五城目町"]
+    # English questions name them in romaji, as the server reads them (index.filters.city_named)
+    assert named_cities("Compare RPA in Kodaira City and Akishima", listed) == ["小平市", "昭島市"]
+    assert named_cities("What did cities do with RPA?", listed) == []
 
 
 def test_quote_grade_needs_an_overlap_with_a_nugget_of_the_same_document():

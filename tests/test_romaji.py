@@ -35,9 +35,24 @@ def test_key_folds_spellings_of_one_name():
 
 
 def test_place_keys_drop_the_municipal_suffix():
-    keys = place_keys([("狛江市", "コマエシ"), ("日の出町", "ヒノデマチ"), ("新宿区", "シンジュクク"), ("市", "シ")])
-    assert keys == {"狛江市": "komae", "日の出町": "hinode", "新宿区": "shinjuku", "市": "shi"}
-    assert place_keys([("港区", "ミナトク"), ("堺市", "サカイシ")]) == {"港区": "minato", "堺市": "sakai"}
+    keys = place_keys([("狛江市", ["コマエシ"]), ("日の出町", ["ヒノデマチ"]), ("新宿区", ["シンジュクク"]), ("市", ["シ"])])
+    assert keys == {"狛江市": ("komae",), "日の出町": ("hinode",), "新宿区": ("shinjuku",), "市": ("shi",)}
+    assert place_keys([("港区", ["ミナトク"]), ("堺市", ["サカイシ"])]) == {"港区": ("minato",), "堺市": ("sakai",)}
+
+
+def test_place_keys_keep_every_reading_once():
+    keys = place_keys([("国立市", ["コクリツシ", "クニタチシ", "クニタチシ"]), ("府中市", ["フチューシ", "フチュウシ"])])
+    assert keys == {"国立市": ("kokuritsu", "kunitachi"), "府中市": ("fuchu",)}
+
+
+def test_place_readings_add_the_place_name_readings_unidic_ranks_lower():
+    from index.tokenize import JapaneseTokenizer
+
+    tok = JapaneseTokenizer()
+    assert tok.place_readings("国立市")[0] == tok.reading("国立市")  # the 1-best reading first
+    assert "クニタチシ" in tok.place_readings("国立市")  # not only コクリツシ (a national institution)
+    assert "ヒノハラムラ" in tok.place_readings("檜原村")
+    assert tok.place_readings("狛江市") == ["コマエシ"]
 
 
 def test_could_be_place_reads_romaji_only():
@@ -52,4 +67,16 @@ def test_names_place_takes_a_name_split_over_adjacent_words_only():
     assert names_place(words, "nishitokyo") and names_place(words, "komae")
     assert not names_place(latin_words("Nishi side of Tokyo"), "nishitokyo")  # not adjacent
     assert not names_place(latin_words("Komaeshi budget"), "komae")  # whole words only
-    assert not names_place(latin_words("the ome plan"), "ome")  # under four letters: never
+    assert not names_place(latin_words("the ome plan"), "ome")  # under four letters: only before City, shi…
+    assert names_place(latin_words("What did Ome City do?"), "ome") and names_place(latin_words("Ome-shi"), "ome")
+    assert not names_place(latin_words("Ome"), "ome")
+
+
+def test_cities_unidic_misreads_or_shortens_are_still_named_in_english():
+    from index.tokenize import JapaneseTokenizer
+
+    tok = JapaneseTokenizer()
+    keys = place_keys((c, tok.place_readings(c)) for c in ("国立市", "檜原村", "青梅市"))
+    words = latin_words("What did Kunitachi City, Hinohara Village and Ome City do on DX?")
+    assert all(any(names_place(words, k) for k in ks) for ks in keys.values()), keys
+    assert not any(names_place(latin_words("the Ome plan"), k) for k in keys["青梅市"])
