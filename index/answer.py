@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.answertype import asked_kind, gives
 from index.display import display_text
 from ingest.chunking import sentences
 from ingest.normalize import clean, join_wrapped
@@ -63,23 +64,24 @@ def split_sentences(hit_index: int, text: str, offset: int) -> list[Sentence]:
     return out
 
 
-def score_sentence(sentence: Sentence, terms: list[str], quantity: bool, hit_rank: int) -> float:
-    """Query-term coverage, a bonus for numbers when the question asks for one, a rank prior."""
+def score_sentence(sentence: Sentence, terms: list[str], quantity: bool, hit_rank: int, kind: str | None = None) -> float:
+    """Query-term coverage, a bonus for a number when the question asks for one (for a value of
+    the asked `kind` when it names one: index/answertype.py), a rank prior."""
     low = sentence.search_text.lower()
     matched = sum(len(t) for t in terms if t in low)
     total = sum(len(t) for t in terms) or 1
     score = matched / total
-    if quantity and _NUMBER.search(low):
+    if gives(kind, low) if kind else quantity and _NUMBER.search(low):
         score += 0.3
     return score + 0.15 / (1 + hit_rank)
 
 
 def pick(sentences_: list[Sentence], terms: list[str], question: str, limit: int = 3) -> list[Sentence]:
     """The best `limit` sentences, most relevant first, never the same wording twice."""
-    quantity = wants_quantity(question)
+    quantity, kind = wants_quantity(question), asked_kind(question)
     ranked = sorted(
         sentences_,
-        key=lambda s: (-score_sentence(s, terms, quantity, s.hit_index), s.hit_index, s.start),
+        key=lambda s: (-score_sentence(s, terms, quantity, s.hit_index, kind), s.hit_index, s.start),
     )
     out: list[Sentence] = []
     seen: set[str] = set()

@@ -10,6 +10,7 @@ from typing import Any
 
 from index.answer import Sentence, is_comparison, pick, split_sentences
 from index.answerability import answerability, evidence, weights_of
+from index.answertype import asked_kind, gives
 from index.memo import PerSearcher
 from index.probes import cosine_shift
 from index.results import WEAK_LABEL, InitiativeRef
@@ -128,8 +129,9 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     """Quote the sentences that answer `question`; one line per city for comparison questions.
 
     Refused (NO_ANSWER) when no sentence is found, a municipality the corpus does not know is
-    named, the best cosine is under `min_confidence`, or the answerability of the evidence
-    (index/answerability.py) is under `min_support`. `confidence` is that answerability.
+    named, the best cosine is under `min_confidence`, the answerability of the evidence
+    (index/answerability.py) is under `min_support`, or the question asks for a value (いくら,
+    何人, how many; index/answertype.py) that no quote gives. `confidence` is that answerability.
     """
     t0 = time.perf_counter()
     cfg = searcher.settings
@@ -139,7 +141,8 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     cited: list[Hit] = []
     lines: list[AnswerLine] = []
     left_out: list[str] = []
-    if is_comparison(question):
+    comparing = is_comparison(question)
+    if comparing:
         comparison = searcher.compare(question, per_city=2, filters=filters)
         groups, left_out = comparison.groups, comparison.without_match
         hits = [h for g in groups for h in g.hits]
@@ -156,7 +159,11 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     ev = evidence(searcher, question, hits, filters)
     support = round(answerability(ev, weights_of(cfg)), 4)
     extra: dict[str, Any] = {"evidence": ev.as_dict()}
+    kind = None if comparing else asked_kind(question)  # a comparison quotes one line per city
+    if kind:
+        extra["asked_value"] = {"kind": kind, "given": any(gives(kind, ln.quote) for ln in lines)}
     answerable = (bool(lines) and confidence_of(hits) >= floor and support >= threshold
+                  and not (kind and not extra["asked_value"]["given"])
                   and not unknown_places(question, searcher.folded_texts, mentioned_places(searcher)))
     if not answerable:
         return Answer(question, False, NO_ANSWER, [], [], support, (time.perf_counter() - t0) * 1000,

@@ -1,0 +1,34 @@
+"""Questions that ask for a value (いくら, 何人, how many) are answered only by a quote giving one."""
+
+from index.answertype import asked_kind, gives
+from index.qa import extractive_answer
+
+
+def test_only_explicit_interrogatives_ask_for_a_value():
+    assert asked_kind("住民票をコンビニで取るときの手数料はいくら") == "amount"
+    assert asked_kind("職員数を何人にする計画か") == "people"
+    assert asked_kind("目標額の何％の寄附を集めたか") == "share"  # full width folded
+    assert asked_kind("応募件数は何件だったか") == "count"
+    assert asked_kind("How many people joined the RPA training?") == "people"
+    assert asked_kind("How many scenarios were made?") == "count"
+    assert asked_kind("How much did RPA cut working hours?") == "quantity"
+    # topic nouns and dates ask for nothing checkable (reform documents date every sentence)
+    for q in ("使用料・手数料の見直し", "事務事業の見直しによる経費の削減", "保育園の入園申込みはいつから", "RPAの導入"):
+        assert asked_kind(q) is None, q
+
+
+def test_a_value_is_a_number_with_its_unit():
+    assert gives("amount", "約１，２００万円を削減した") and not gives("amount", "費用対効果を勘案する")
+    assert gives("people", "参加人数:32人") and not gives("people", "32件")
+    assert gives("share", "40.2%削減") and gives("count", "新規シナリオが17件")
+    assert gives("quantity", "年間738時間を削減") and not gives("quantity", "時間を削減した")
+
+
+def test_a_question_for_an_amount_the_documents_never_give_is_refused(searcher):
+    # the fixture documents discuss what RPA costs (費用対効果) but state no amount in 円
+    asked = extractive_answer(searcher, "RPAの導入にかかった費用はいくら？")
+    assert not asked.answerable and asked.extra["asked_value"] == {"kind": "amount", "given": False}
+    assert extractive_answer(searcher, "RPAの導入の費用対効果").answerable
+    # the same kind of question is answered where a quote gives the value
+    count = extractive_answer(searcher, "昭島市のRPA研修の参加人数は何人？")
+    assert count.answerable and count.extra["asked_value"] == {"kind": "people", "given": True}, count.answer
