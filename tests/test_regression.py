@@ -75,8 +75,8 @@ PINS: dict[str, dict[tuple[str, str, str], float]] = {
 ANSWER_PINS: dict[str, dict[str, float]] = {
     "named": {
         'factoid_accuracy': 0.9,
-        'no_answer_detected': 0.438,
-        'refusal_precision': 0.778,
+        'no_answer_detected': 0.5,
+        'refusal_precision': 0.8,
         'answerable_refused': 0.027,
         'compare_city_p@1': 0.857,
         'compare_city_p@1_judged': 0.896,
@@ -84,8 +84,8 @@ ANSWER_PINS: dict[str, dict[str, float]] = {
     },
     "general": {
         'factoid_accuracy': 0.8,
-        'no_answer_detected': 0.375,
-        'refusal_precision': 0.857,
+        'no_answer_detected': 0.438,
+        'refusal_precision': 0.875,
         'answerable_refused': 0.013,
         'compare_city_p@1': 0.831,
         'compare_city_p@1_judged': 0.881,
