@@ -7,7 +7,8 @@ judgment of "is this about the question". This asks whether any combination of t
 the index already computes could give one, on the dev split:
 
 1. **First cell.** For each judged city of each judged dev query, the city's `per_city`
-   candidates from :meth:`Searcher.compare` with their features (:data:`CELL_FEATURES`). It
+   candidates from :meth:`Searcher.compare` with their features (:data:`CELL_FEATURES`, late
+   interaction over e5's token vectors among them: :func:`maxsim`). It
    reports P@1 as ranked, the oracle (a relevant candidate anywhere in the top `per_city`),
    and a pairwise logistic reranker over the features, fitted leave-one-query-out.
 2. **Leaving a city out.** For every city group (judged city or not), how well each signal
@@ -37,8 +38,8 @@ from eval.metrics import gains, judged_cities, named_cities
 from eval.queries import DEFAULT_FILES, load_queries
 
 CELL_FEATURES = ("share", "dense", "sentence", "coverage", "sentence_coverage", "title_coverage",
-                 "initiative", "rank", "length")
-CITY_SIGNALS = ("share", "sentence", "dense", "title_cosine")
+                 "initiative", "rank", "length", "maxsim")
+CITY_SIGNALS = ("share", "sentence", "dense", "maxsim", "title_cosine")
 
 
 def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
@@ -55,6 +56,14 @@ def droppable(scores: Sequence[float], labels: Sequence[int]) -> int:
     """Negatives scoring below every positive: what a bar could drop without losing a positive."""
     low = min((s for s, y in zip(scores, labels) if y), default=math.inf)
     return sum(1 for s, y in zip(scores, labels) if not y and s < low)
+
+
+def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
+    """Late interaction (ColBERT's MaxSim, here over e5's own token vectors): the mean over the
+    query's tokens of its best cosine with a passage token; 0 when either has no token."""
+    if not len(query_tokens) or not len(passage_tokens):
+        return 0.0
+    return float((query_tokens @ passage_tokens.T).max(axis=1).mean())
 
 
 def _vector(cell: dict[str, Any]) -> list[float]:
@@ -133,8 +142,10 @@ def cells(searcher: Any, per_city: int, titles: tuple[np.ndarray, np.ndarray]) -
         idf = _query_idf(searcher, q.query)
         top = max((g.best_score for g in comp.groups), default=0.0) or 1.0
         title_cos = title_vecs @ qvec if len(title_city) else np.zeros(0)
+        qtok = searcher.encoder.token_vectors([q.query], query=True)[0]
         for g in comp.groups:
             rows = [h.row for h in g.hits]
+            ptok = searcher.encoder.token_vectors([h.search_text for h in g.hits], query=False)
             sent = searcher.sentences.best(rows, qvec) if searcher.sentences is not None else np.zeros(len(rows))
             own = title_cos[title_city == g.city]
             group = []
@@ -150,7 +161,8 @@ def cells(searcher: Any, per_city: int, titles: tuple[np.ndarray, np.ndarray]) -
                     "coverage": _coverage(toks, idf), "title_coverage": _coverage(heading, idf),
                     "sentence_coverage": max((_coverage(s, idf) for s in per_sentence), default=0.0),
                     "initiative": float(h.initiative is not None), "rank": -float(i),
-                    "length": math.log1p(len(h.text)), "title_cosine": float(own.max()) if own.size else 0.0,
+                    "length": math.log1p(len(h.text)), "maxsim": maxsim(qtok, ptok[i]),
+                    "title_cosine": float(own.max()) if own.size else 0.0,
                 })
             out.append(group)
     return out

@@ -4,7 +4,9 @@ import math
 
 import pytest
 
-from eval.headroom import CELL_FEATURES, auc, droppable, loo_rerank, pairs_of
+import numpy as np
+
+from eval.headroom import CELL_FEATURES, auc, droppable, loo_rerank, maxsim, pairs_of
 
 
 def test_auc_counts_ties_half_and_needs_both_labels():
@@ -48,3 +50,26 @@ def test_loo_rerank_learns_a_signal_from_the_other_queries():
     # model fitted without it, so it gets that wrong: 5 of 6 (the held-out query is never seen)
     odd = informative[:5] + [[_cell("z", 0, 2, 0.8), _cell("z", 1, 0, 0.2)]]
     assert loo_rerank(odd) == 5
+
+
+def test_maxsim_averages_each_query_tokens_best_match():
+    q = np.array([[1.0, 0.0], [0.0, 1.0]])
+    p = np.array([[1.0, 0.0], [0.6, 0.8]])
+    assert maxsim(q, p) == pytest.approx((1.0 + 0.8) / 2)  # token 1 matches p[0], token 2 best p[1]
+    assert maxsim(q, p[:1]) == pytest.approx(0.5)
+    assert maxsim(q, np.zeros((0, 2))) == 0.0 and maxsim(np.zeros((0, 2)), p) == 0.0
+
+
+def test_token_vectors_leave_out_the_prompt_and_specials(encoder):
+    from index.embedding.encoder import Encoder
+
+    assert isinstance(encoder, Encoder)
+    text = "テレワークの導入"
+    (doc,), (qry,) = encoder.token_vectors([text], query=False), encoder.token_vectors([text], query=True)
+    def own(prompt):  # the text's tokens after the prompt (its leading "▁" joins the prompt's)
+        ids = encoder.tokenizer([prompt + text, prompt], add_special_tokens=False)["input_ids"]
+        return len(ids[0]) - len(ids[1])
+
+    assert doc.shape == (own(encoder.spec.document_prompt), encoder.dim)
+    assert qry.shape == (own(encoder.spec.query_prompt), encoder.dim)
+    assert np.allclose(np.linalg.norm(doc, axis=1), 1.0, atol=1e-4)

@@ -143,6 +143,21 @@ class Encoder:
     def tokenizer(self) -> Any:
         return self._model.tokenizer
 
+    @property
+    def model(self) -> SentenceTransformer:
+        """The loaded sentence-transformers model (for eval probes that need its layers)."""
+        return self._model
+
+    def token_vectors(self, texts: Sequence[str], query: bool, batch_size: int = 16) -> list[np.ndarray]:
+        """L2-normalized float32 [tokens, dim] per text: the last layer's vector of each of its own
+        tokens, the prompt and <s>/</s> left out (late interaction, eval.headroom)."""
+        prompt = self.spec.query_prompt if query else self.spec.document_prompt
+        skip = len(self._model.tokenizer(prompt, add_special_tokens=False)["input_ids"]) if prompt else 0
+        out = self._model.encode(list(texts), prompt=prompt or None, output_value="token_embeddings",
+                                 batch_size=batch_size, convert_to_numpy=False, show_progress_bar=False)
+        vecs = [t.float().cpu().numpy()[1 + skip:-1] for t in out]
+        return [v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12) for v in vecs]
+
     def count_tokens(self, text: str, prompt: str | None = None) -> int:
         """Tokens `text` becomes as a passage (document prompt and specials included, untruncated)."""
         p = self.spec.document_prompt if prompt is None else prompt
