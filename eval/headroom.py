@@ -66,11 +66,12 @@ def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
     return float((query_tokens @ passage_tokens.T).max(axis=1).mean())
 
 
-def _vector(cell: dict[str, Any]) -> list[float]:
-    return [float(cell[f]) for f in CELL_FEATURES]
+def _vector(cell: dict[str, Any], features: Sequence[str]) -> list[float]:
+    return [float(cell[f]) for f in features]
 
 
-def pairs_of(groups: Sequence[Sequence[dict[str, Any]]]) -> tuple[np.ndarray, np.ndarray]:
+def pairs_of(groups: Sequence[Sequence[dict[str, Any]]],
+             features: Sequence[str] = CELL_FEATURES) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise training rows: feature differences of two candidates of one group with different
     grades, labelled 1 when the first is the better one (each pair in both orders)."""
     x: list[list[float]] = []
@@ -79,30 +80,32 @@ def pairs_of(groups: Sequence[Sequence[dict[str, Any]]]) -> tuple[np.ndarray, np
         for a in group:
             for b in group:
                 if a["grade"] > b["grade"]:
-                    va, vb = _vector(a), _vector(b)
+                    va, vb = _vector(a, features), _vector(b, features)
                     x += [[p - q for p, q in zip(va, vb)], [q - p for p, q in zip(va, vb)]]
                     y += [1, 0]
-    return np.array(x, dtype=float).reshape(len(x), len(CELL_FEATURES)), np.array(y, dtype=float)
+    return np.array(x, dtype=float).reshape(len(x), len(features)), np.array(y, dtype=float)
 
 
-def reranked_first(groups: Sequence[Sequence[dict[str, Any]]], w: np.ndarray) -> list[dict[str, Any]]:
+def reranked_first(groups: Sequence[Sequence[dict[str, Any]]], w: np.ndarray,
+                   features: Sequence[str] = CELL_FEATURES) -> list[dict[str, Any]]:
     """Each group's candidate with the highest linear score (the earlier rank on ties)."""
-    return [max(g, key=lambda c: (float(np.dot(w[1:], _vector(c))), -c["rank_index"])) for g in groups]
+    return [max(g, key=lambda c: (float(np.dot(w[1:], _vector(c, features))), -c["rank_index"])) for g in groups]
 
 
-def loo_rerank(groups: Sequence[Sequence[dict[str, Any]]], l2: float = 1.0) -> int:
+def loo_rerank(groups: Sequence[Sequence[dict[str, Any]]], l2: float = 1.0,
+               features: Sequence[str] = CELL_FEATURES) -> int:
     """Groups whose first cell is relevant after a pairwise reranker fitted without the group's query."""
     by_query: dict[str, list[Sequence[dict[str, Any]]]] = {}
     for g in groups:
         by_query.setdefault(g[0]["query_id"], []).append(g)
     hits = 0
     for qid, own in by_query.items():
-        x, y = pairs_of([g for q, gs in by_query.items() if q != qid for g in gs])
+        x, y = pairs_of([g for q, gs in by_query.items() if q != qid for g in gs], features)
         if not len(y):
             hits += sum(g[0]["grade"] > 0 for g in own)
             continue
         w = fit_logistic(x, y, l2)
-        hits += sum(c["grade"] > 0 for c in reranked_first(own, w))
+        hits += sum(c["grade"] > 0 for c in reranked_first(own, w, features))
     return hits
 
 
@@ -155,7 +158,7 @@ def cells(searcher: Any, per_city: int, titles: tuple[np.ndarray, np.ndarray]) -
                 per_sentence = [set(searcher.lexical.doc_tokens(s)) for s in split_sentences(h.search_text, 10)]
                 found = gains([(h.document_id, h.search_text + "|||" + h.text)], q.relevant)[0]
                 group.append({
-                    "query_id": q.id, "city": g.city, "held": g.city in held, "rank_index": i,
+                    "query_id": q.id, "query": q.query, "text": h.search_text, "city": g.city, "held": g.city in held, "rank_index": i,
                     "grade": max((q.relevant[j].grade for j in found), default=0),
                     "share": h.score / top, "dense": h.dense_score or 0.0, "sentence": float(sent[i]),
                     "coverage": _coverage(toks, idf), "title_coverage": _coverage(heading, idf),

@@ -73,3 +73,26 @@ def test_token_vectors_leave_out_the_prompt_and_specials(encoder):
     assert doc.shape == (own(encoder.spec.document_prompt), encoder.dim)
     assert qry.shape == (own(encoder.spec.query_prompt), encoder.dim)
     assert np.allclose(np.linalg.norm(doc, axis=1), 1.0, atol=1e-4)
+
+
+def test_crossencoder_probe_splits_by_query_and_reports_held_out_groups():
+    from eval.crossencoder import report, split_queries
+
+    groups = [[_cell(q, 0, 0, 0.2), _cell(q, 1, 2, 0.8)] for q in "abcdef"]
+    fold = split_queries(groups)
+    assert sorted(fold) == list("abcdef") and sorted(fold.values()) == [0, 0, 0, 1, 1, 1]
+    assert split_queries(groups) == fold  # seeded
+    for g in groups:
+        for c in g:
+            c.update(held=True, share=c["coverage"], dense=c["coverage"], cross=float(c["grade"]))
+    r = report(groups)
+    assert (r["groups"], r["as_ranked"], r["cross_first"]) == (6, 0, 6)
+    assert r["reranked_loo_with_cross"] == 6
+
+
+def test_crossencoder_scores_every_cell_with_the_real_model(encoder):
+    from eval.crossencoder import train_and_score
+
+    cell = {"query": "テレワークの導入", "text": "在宅勤務を試行した。", "grade": 1}
+    scores = train_and_score(encoder, [], [cell, {**cell, "text": "公園を整備した。"}], epochs=0, lr=1e-5)
+    assert len(scores) == 2 and all(np.isfinite(scores)) and scores[0] != scores[1]
