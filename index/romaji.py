@@ -116,6 +116,8 @@ def place_keys(readings: Iterable[tuple[str, Sequence[str]]]) -> dict[str, tuple
     ku) left out as users do ("Komae City"); `readings` are (place, its readings in katakana)."""
     out: dict[str, tuple[str, ...]] = {}
     for place, kana in readings:
+        if isinstance(kana, str):
+            raise TypeError(f"place_keys takes a list of readings per place, not the string {kana!r}")
         keys: list[str] = []
         for reading in kana:
             stem = reading

@@ -71,21 +71,20 @@ class JapaneseTokenizer:
         return "".join(out)
 
     def place_readings(self, name: str, parses: int = 5) -> list[str]:
-        """Readings of a place name: the 1-best one, then those in which its first word takes a
-        place-name reading from the `parses`-best parses. UniDic's first guess is sometimes a
-        common word (国立 → コクリツ, not クニタチ) or a rarer name (檜原 → ヒバル, not ヒノハラ)."""
-        def pron(node: Any) -> str:
-            p = getattr(node.feature, "pron", None)
-            return p if p and p != "*" else node.surface
-
-        # read every node before the next parse: nodes point into the tagger's one lattice
-        best = [(n.surface, pron(n)) for n in self._tagger(name)]
-        firsts = [(n[0].surface, pron(n[0]), getattr(n[0].feature, "pos3", ""))
-                  for n in self._tagger.nbestToNodeList(name, parses) if n]
-        out = ["".join(p for _s, p in best)]
-        for surface, p, pos3 in firsts:
-            if best and pos3 == "地名" and surface == best[0][0]:
-                alt = p + "".join(q for _s, q in best[1:])
+        """Readings of a place name: the 1-best one, then, when UniDic reads its first word as a
+        common word (国立 → コクリツ, a national institution), the place-name readings of that
+        word in the `parses`-best parses (クニタチ). A first word already read as a place keeps
+        its one reading, so 小平 never also reads as Obira (another town)."""
+        best = [(w.surface, w.feature.pron if w.feature.pron and w.feature.pron != "*" else w.surface,
+                 getattr(w.feature, "pos3", "")) for w in self._tagger(name)]
+        out = ["".join(p for _s, p, _pos in best)]
+        if not best or best[0][2] == "地名":
+            return out
+        # the n-best text output, not nbestToNodeList: fugashi asserts its set-up, which python -O drops
+        for parse in self._tagger.nbest(name, parses).split("EOS"):
+            cols = parse.strip().split("\n")[0].split("\t")
+            if len(cols) > 4 and cols[0] == best[0][0] and cols[4].split("-")[2:3] == ["地名"]:
+                alt = cols[1] + "".join(p for _s, p, _pos in best[1:])
                 if alt not in out:
                     out.append(alt)
         return out

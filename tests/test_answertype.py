@@ -12,8 +12,13 @@ def test_only_explicit_interrogatives_ask_for_a_value():
     assert asked_kind("How many people joined the RPA training?") == "people"
     assert asked_kind("How many scenarios were made?") == "count"
     assert asked_kind("How much did RPA cut working hours?") == "quantity"
-    # topic nouns and dates ask for nothing checkable (reform documents date every sentence)
-    for q in ("使用料・手数料の見直し", "事務事業の見直しによる経費の削減", "保育園の入園申込みはいつから", "RPAの導入"):
+    assert asked_kind("費用はいくらかかるか") == "amount" and asked_kind("何カ所に設置したか") == "count"
+    assert asked_kind("How many work hours did RPA save?") == "count"
+    # topic nouns and dates ask for nothing checkable (reform documents date every sentence), nor
+    # do いくらか, 何人目, 何件か, qualitative "how much", or an English comparison (one line per city)
+    for q in ("使用料・手数料の見直し", "事務事業の見直しによる経費の削減", "保育園の入園申込みはいつから", "RPAの導入",
+              "いくらかの改善はあったか", "いくらでも申請できるか", "何人目の子どもから保育料が無料か", "何件かの事例",
+              "How much progress has Kodaira made?", "Compare how much each city spent on RPA", "somehow much"):
         assert asked_kind(q) is None, q
 
 
@@ -22,6 +27,11 @@ def test_a_value_is_a_number_with_its_unit():
     assert gives("people", "参加人数:32人") and not gives("people", "32件")
     assert gives("share", "40.2%削減") and gives("count", "新規シナリオが17件")
     assert gives("quantity", "年間738時間を削減") and not gives("quantity", "時間を削減した")
+    assert gives("count", "約738時間の工数") and gives("count", "3カ所") and gives("people", "2万5千人")
+    assert gives("amount", "12億3千万円") and gives("share", "12.5パーセント")
+    # a date, an ordinal or a 分野 is no value
+    for text in ("令和6年4月1日から運用を開始", "第2回検討会を開催", "重点5分野", "Society 5.0 towards"):
+        assert not gives("quantity", text) and not gives("count", text), text
 
 
 def test_a_question_for_an_amount_the_documents_never_give_is_refused(searcher):

@@ -64,15 +64,17 @@ def test_token_vectors_leave_out_the_prompt_and_specials(encoder):
     from index.embedding.encoder import Encoder
 
     assert isinstance(encoder, Encoder)
-    text = "テレワークの導入"
-    (doc,), (qry,) = encoder.token_vectors([text], query=False), encoder.token_vectors([text], query=True)
-    def own(prompt):  # the text's tokens after the prompt (its leading "▁" joins the prompt's)
-        ids = encoder.tokenizer([prompt + text, prompt], add_special_tokens=False)["input_ids"]
-        return len(ids[0]) - len(ids[1])
-
-    assert doc.shape == (own(encoder.spec.document_prompt), encoder.dim)
-    assert qry.shape == (own(encoder.spec.query_prompt), encoder.dim)
-    assert np.allclose(np.linalg.norm(doc, axis=1), 1.0, atol=1e-4)
+    # "query: RPA導入" is ▁que ry : ▁R PA 導入: ▁R starts in the prompt's space but is the text's
+    for text, pieces in (("RPA導入", 3), ("テレワーク", 3), ("在宅勤務", 3)):
+        (doc,), (qry,) = encoder.token_vectors([text], query=False), encoder.token_vectors([text], query=True)
+        ids = encoder.tokenizer(encoder.spec.query_prompt + text, add_special_tokens=False)["input_ids"]
+        tokens = encoder.tokenizer.convert_ids_to_tokens(ids)
+        assert "".join(tokens[-len(qry):]).replace("\u2581", "") == text, tokens
+        assert len(qry) == pieces and doc.shape[1] == encoder.dim and len(doc) >= pieces - 1, (text, tokens)
+        assert np.allclose(np.linalg.norm(doc, axis=1), 1.0, atol=1e-4)
+    # the vectors are the model's own: the text's tokens, not the prompt's, follow the text
+    a, b = encoder.token_vectors(["RPA導入", "公園整備"], query=True)
+    assert a.shape != b.shape or not np.allclose(a, b)
 
 
 def test_crossencoder_probe_splits_by_query_and_reports_held_out_groups():

@@ -149,14 +149,21 @@ class Encoder:
         return self._model
 
     def token_vectors(self, texts: Sequence[str], query: bool, batch_size: int = 16) -> list[np.ndarray]:
-        """L2-normalized float32 [tokens, dim] per text: the last layer's vector of each of its own
-        tokens, the prompt and <s>/</s> left out (late interaction, eval.headroom)."""
+        """L2-normalized float32 [tokens, dim] per text: the last layer's vector of each token that
+        ends inside the text (the prompt and <s>/</s> left out; "query: RPA" tokenizes as
+        ▁que ry : ▁R PA, so ▁R, which starts in the prompt's space, is the text's), for late
+        interaction (eval.headroom)."""
         prompt = self.spec.query_prompt if query else self.spec.document_prompt
-        skip = len(self._model.tokenizer(prompt, add_special_tokens=False)["input_ids"]) if prompt else 0
         out = self._model.encode(list(texts), prompt=prompt or None, output_value="token_embeddings",
                                  batch_size=batch_size, convert_to_numpy=False, show_progress_bar=False)
-        vecs = [t.float().cpu().numpy()[1 + skip:-1] for t in out]
-        return [v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12) for v in vecs]
+        spans = self._model.tokenizer([prompt + t for t in texts], truncation=True, max_length=self.max_tokens,
+                                      return_offsets_mapping=True)["offset_mapping"]
+        vecs = []
+        for t, offsets in zip(out, spans):
+            keep = [i for i, (_s, e) in enumerate(offsets) if e > len(prompt)]  # specials are (0, 0)
+            v = t.float().cpu().numpy()[keep]
+            vecs.append(v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12))
+        return vecs
 
     def count_tokens(self, text: str, prompt: str | None = None) -> int:
         """Tokens `text` becomes as a passage (document prompt and specials included, untruncated)."""
