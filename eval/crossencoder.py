@@ -6,7 +6,7 @@ No passage-relevance model (cross-encoder, reader) installs offline, and eval.he
 index's own signals saturated. The one model at hand is e5-small. This fine-tunes a copy of it
 as a cross-encoder on half of the judged dev queries' /compare candidate cells (eval.headroom.cells:
 the query and the passage in one sequence, mean-pooled, one logistic output, binary cross-entropy
-on "judged relevant"; the word embeddings frozen, bfloat16 autocast) and scores the other half's
+on "judged relevant"; the embedding layer frozen, bfloat16 autocast) and scores the other half's
 cells. It reports, on those held-out cells, as eval.headroom does: the first cell as ranked and by
 the cross-encoder alone, the leave-one-query-out reranker with its score as an eleventh feature,
 and how well it tells cities holding a judged passage from the rest (AUC). About 15 minutes on
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.headroom import CELL_FEATURES, _titles, auc, cells, loo_rerank
+from eval.headroom import CELL_FEATURES, auc, cells, initiative_titles, loo_rerank
 
 
 def split_queries(groups: Sequence[Sequence[dict[str, Any]]], seed: int = 0) -> dict[str, int]:
@@ -48,7 +48,7 @@ def train_and_score(encoder: Any, train: list[dict[str, Any]], score: list[dict[
     rng = random.Random(seed)
     st = encoder.model
     bert = copy.deepcopy(st[0].auto_model).float()
-    bert.embeddings.requires_grad_(False)  # 250k x 384 of them: the optimizer step would dominate
+    bert.embeddings.requires_grad_(False)  # 250k x 384 word vectors: their optimizer step would dominate
     head = torch.nn.Linear(encoder.dim, 1)
     opt = torch.optim.AdamW([p for p in bert.parameters() if p.requires_grad] + list(head.parameters()), lr=lr)
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from reform_search.settings import get_settings
 
     searcher = Searcher.open(get_settings())
-    groups = cells(searcher, 3, _titles(searcher))
+    groups = cells(searcher, 3, initiative_titles(searcher))
     fold = split_queries(groups)
     train = [c for g in groups if fold[g[0]["query_id"]] == 0 for c in g]
     scored = [g for g in groups if fold[g[0]["query_id"]] == 1]

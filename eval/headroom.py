@@ -116,7 +116,7 @@ def _query_idf(searcher: Any, text: str) -> dict[str, float]:
     return {t: searcher.lexical.idf(t) for t in dict.fromkeys(searcher.lexical.parse(text).tokens) if t not in STOPWORDS}
 
 
-def _titles(searcher: Any) -> tuple[np.ndarray, np.ndarray]:
+def initiative_titles(searcher: Any) -> tuple[np.ndarray, np.ndarray]:
     """Every initiative title's passage vector, and its city."""
     inis = list(searcher.meta.initiatives.values())
     vecs = searcher.encoder.encode_documents([i.title for i in inis]) if inis else np.zeros((0, 1))
@@ -130,7 +130,7 @@ def _coverage(tokens: set[str], idf: dict[str, float]) -> float:
 
 def cells(searcher: Any, per_city: int, titles: tuple[np.ndarray, np.ndarray]) -> list[list[dict[str, Any]]]:
     """Candidate cells of every city group of every judged dev query, with features and grade;
-    `titles`: :func:`_titles` of the searcher."""
+    `titles`: :func:`initiative_titles` of the searcher."""
     from index.sentences import split_sentences
 
     doc_city = {d: m["city"] for d, m in searcher.meta.documents.items()}
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     from reform_search.settings import get_settings
 
     searcher = Searcher.open(get_settings())
-    titles = _titles(searcher)  # embedded once for both parts
+    titles = initiative_titles(searcher)  # embedded once for both parts
     groups = cells(searcher, args.per_city, titles)
     report = {"first_cell": first_cell_report(groups), "omission": omission_report(groups)}
     if not args.skip_refusals:

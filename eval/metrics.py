@@ -11,7 +11,6 @@ one-nugget-per-rank ideal; nDCG is capped at 1.
 from __future__ import annotations
 
 import functools
-
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
