@@ -75,16 +75,41 @@ def confidence_of(hits: list[Hit]) -> float:
     return max((h.dense_score or 0.0) for h in hits[:5]) if hits else 0.0
 
 
-def _mentioned(searcher: Searcher) -> frozenset[str]:
+def _mentioned(searcher: Searcher) -> dict[str, frozenset[str]]:
     # every tail of a match (山梨県北杜市 also gives 北杜市): the regex cannot tell where a name starts
     places = {m[i:] for t in searcher.folded_texts for m in _MENTION.findall(t) for i in range(len(m) - 1)}
-    keys = {**place_keys((p, searcher.tokenizer.place_readings(p)) for p in places), **searcher.filters.latin_names}
-    return frozenset(k for ks in keys.values() for k in ks)  # the corpus's own cities
+    names: dict[str, set[str]] = {}
+    for place, keys in {**place_keys((p, searcher.tokenizer.place_readings(p)) for p in places),
+                        **searcher.filters.latin_names}.items():  # the corpus's own cities too
+        for k in keys:
+            names.setdefault(k, set()).add(place)
+    return {k: frozenset(v) for k, v in names.items()}
 
 
-# Romanized keys (index.romaji) of every municipality the corpus mentions (調布市 → chofu), so an
-# English question naming one is judged as its Japanese twin would be; built once per searcher.
-mentioned_places: "PerSearcher[frozenset[str]]" = PerSearcher(_mentioned)
+# Romanized keys (index.romaji) of every municipality the corpus mentions, each with its Japanese
+# names (kunitachi → 国立市), so an English question naming one is judged as its Japanese twin
+# would be; built once per searcher.
+mentioned_places: "PerSearcher[dict[str, frozenset[str]]]" = PerSearcher(_mentioned)
+
+# Stems of 市/区/町/村 words that name no one municipality (近隣市, 中核市, 区市町村)
+_GENERIC = frozenset("近隣 周辺 類似 中核 政令 指定 隣接 特別 区市町 市町 他 各 全 本 当 同".split())
+
+
+def outside_places(searcher: Searcher, question: str) -> list[str]:
+    """Municipalities the question names that the corpus mentions but holds no documents of, in
+    Japanese (国立市, named in a list of neighbouring mayors; 調布市, a partner of 狛江市's film
+    commission; "Kunitachi City" too): an answer about one must quote a passage naming it."""
+    folded = fold(question)
+    cities = set(searcher.filters.cities)
+    out = [p for p in dict.fromkeys(_PLACE.findall(folded))
+           if p not in cities and p[:-1] not in _GENERIC and any(p in t for t in searcher.folded_texts)]
+    names = mentioned_places(searcher)
+    for p in dict.fromkeys(_LATIN_PLACE.findall(folded)):
+        last = p.replace("-", " ").split()[-1]
+        k = next((k for k in (key(p), key(last)) if k in names), None)
+        if k and not names[k] & cities:
+            out += [n for n in sorted(names[k]) if n not in out]
+    return out
 
 
 def unknown_places(question: str, folded_texts: list[str], latin_names: Collection[str] = ()) -> list[str]:
@@ -131,7 +156,9 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
     Refused (NO_ANSWER) when no sentence is found, a municipality the corpus does not know is
     named, the best cosine is under `min_confidence`, the answerability of the evidence
     (index/answerability.py) is under `min_support`, or the question asks for a value (いくら,
-    何人, how many; index/answertype.py) that no quote gives. `confidence` is that answerability.
+    何人, how many; index/answertype.py) that no quote gives. A question naming a municipality the
+    corpus only mentions (:func:`outside_places`) is quoted from passages naming it, or refused.
+    `confidence` is that answerability.
     """
     t0 = time.perf_counter()
     cfg = searcher.settings
@@ -154,7 +181,10 @@ def extractive_answer(searcher: Searcher, question: str, k: int = 8, filters: Fi
                          for s in pick(cands, terms, question, limit=1))
     else:
         hits = searcher.search(question, k=k, filters=filters).hits
-        cands = [s for n, h in enumerate(hits[:5]) for s in split_sentences(n, h.text, h.source.char_start)]
+        outside = outside_places(searcher, question)
+        quotable = ([n for n, h in enumerate(hits) if any(p in fold(h.text) for p in outside)] if outside
+                    else range(min(5, len(hits))))
+        cands = [s for n in quotable[:5] for s in split_sentences(n, hits[n].text, hits[n].source.char_start)]
         lines = [_line(s, hits, cited, searcher.meta.texts) for s in pick(cands, terms, question, limit=3)]
     ev = evidence(searcher, question, hits, filters)
     support = round(answerability(ev, weights_of(cfg)), 4)

@@ -42,3 +42,21 @@ def test_a_question_for_an_amount_the_documents_never_give_is_refused(searcher):
     # the same kind of question is answered where a quote gives the value
     count = extractive_answer(searcher, "昭島市のRPA研修の参加人数は何人？")
     assert count.answerable and count.extra["asked_value"] == {"kind": "people", "given": True}, count.answer
+
+
+def test_a_municipality_the_corpus_only_mentions_is_answered_from_passages_naming_it(searcher):
+    from index.qa import outside_places
+    from ingest.normalize import fold
+
+    # 調布市 has no documents of its own; 狛江市's names it (a DX training held jointly)
+    assert outside_places(searcher, "調布市と合同で実施したDX研修") == ["調布市"]
+    assert outside_places(searcher, "Joint DX training with Chofu City") == ["調布市"]
+    for q in ("狛江市のDX研修", "区市町村DX支援", "近隣市との連携", "Komae City's DX training"):
+        assert outside_places(searcher, q) == [], q
+    joint = extractive_answer(searcher, "調布市と合同で実施したDX研修")
+    assert joint.answerable and joint.citations
+    for q in ("調布市と合同で実施したDX研修", "調布市はRPAで何をしたか", "What did Chofu City do on RPA?"):
+        a = extractive_answer(searcher, q)
+        assert all("調布市" in fold(h.text) for h in a.citations), (q, [h.text[:40] for h in a.citations])
+    # without the rule 狛江市's RPA passages (which never name 調布市) would be quoted
+    assert any("調布市" not in fold(h.text) for h in searcher.search("調布市はRPAで何をしたか", k=8).hits[:5])
