@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.headroom import CELL_FEATURES, auc, cells, initiative_titles, loo_rerank
+from eval.headroom import CELL_FEATURES, cells, first_cell_report, initiative_titles, loo_rerank, omission_report
 
 
 def split_queries(groups: Sequence[Sequence[dict[str, Any]]], seed: int = 0) -> dict[str, int]:
@@ -78,14 +78,15 @@ def train_and_score(encoder: Any, train: list[dict[str, Any]], score: list[dict[
 
 
 def report(groups: list[list[dict[str, Any]]]) -> dict[str, Any]:
-    """As-ranked, cross-encoder-first and reranked first cells, and city AUCs, over scored groups."""
+    """eval.headroom's first-cell report over the scored groups, plus the cross-encoder's own
+    first cells and the reranker with its score; AUCs of leaving a city out."""
     held = [g for g in groups if g[0]["held"]]
-    labels = [int(g[0]["held"]) for g in groups]
+    omission = omission_report(groups, ("share", "dense", "cross"))
     return {
-        "groups": len(held), "as_ranked": sum(g[0]["grade"] > 0 for g in held),
+        **first_cell_report(groups),
         "cross_first": sum(max(g, key=lambda c: (c["cross"], -c["rank_index"]))["grade"] > 0 for g in held),
-        "reranked_loo": loo_rerank(held), "reranked_loo_with_cross": loo_rerank(held, features=(*CELL_FEATURES, "cross")),
-        "auc": {s: round(auc([max(c[s] for c in g) for g in groups], labels), 3) for s in ("share", "dense", "cross")},
+        "reranked_loo_with_cross": loo_rerank(held, features=(*CELL_FEATURES, "cross")),
+        "auc": {s: omission[s]["auc"] for s in ("share", "dense", "cross")},
     }
 
 

@@ -158,7 +158,8 @@ def cells(searcher: Any, per_city: int, titles: tuple[np.ndarray, np.ndarray]) -
                 per_sentence = [set(searcher.lexical.doc_tokens(s)) for s in split_sentences(h.search_text, 10)]
                 found = gains([(h.document_id, h.search_text + "|||" + h.text)], q.relevant)[0]
                 group.append({
-                    "query_id": q.id, "query": q.query, "text": h.search_text, "city": g.city, "held": g.city in held, "rank_index": i,
+                    "query_id": q.id, "query": q.query, "text": h.search_text, "city": g.city,
+                    "held": g.city in held, "rank_index": i,
                     "grade": max((q.relevant[j].grade for j in found), default=0),
                     "share": h.score / top, "dense": h.dense_score or 0.0, "sentence": float(sent[i]),
                     "coverage": _coverage(toks, idf), "title_coverage": _coverage(heading, idf),
@@ -177,10 +178,10 @@ def first_cell_report(groups: list[list[dict[str, Any]]]) -> dict[str, Any]:
             "oracle": sum(any(c["grade"] > 0 for c in g) for g in held), "reranked_loo": loo_rerank(held)}
 
 
-def omission_report(groups: list[list[dict[str, Any]]]) -> dict[str, Any]:
+def omission_report(groups: list[list[dict[str, Any]]], signals: Sequence[str] = CITY_SIGNALS) -> dict[str, Any]:
     labels = [int(g[0]["held"]) for g in groups]
     out: dict[str, Any] = {"groups": len(groups), "without_judged_passage": labels.count(0)}
-    for signal in CITY_SIGNALS:
+    for signal in signals:
         scores = [max(c[signal] for c in g) for g in groups]
         out[signal] = {"auc": round(auc(scores, labels), 3), "droppable": droppable(scores, labels)}
     return out

@@ -71,7 +71,8 @@ def score_sentence(sentence: Sentence, terms: list[str], quantity: bool, hit_ran
     matched = sum(len(t) for t in terms if t in low)
     total = sum(len(t) for t in terms) or 1
     score = matched / total
-    if gives(kind, low) if kind else quantity and _NUMBER.search(low):
+    gives_value = gives(kind, low) if kind else quantity and bool(_NUMBER.search(low))
+    if gives_value:
         score += 0.3
     return score + 0.15 / (1 + hit_rank)
 

@@ -33,6 +33,12 @@ class TokenizerSpec:
         }
 
 
+def _pron(word: Any) -> str:
+    """A MeCab word's UniDic pronunciation, or its surface when it has none."""
+    pron = getattr(word.feature, "pron", None)
+    return pron if pron and pron != "*" else word.surface
+
+
 class JapaneseTokenizer:
     """Folded text → content-word tokens. One-character words are kept (市, 課, 税 matter)."""
 
@@ -64,19 +70,14 @@ class JapaneseTokenizer:
     def reading(self, text: str) -> str:
         """The pronunciation of `text` in katakana (UniDic's pron: 西東京市 → ニシトーキョーシ);
         a word without one is kept as written."""
-        out = []
-        for word in self._tagger(text):
-            pron = getattr(word.feature, "pron", None)
-            out.append(pron if pron and pron != "*" else word.surface)
-        return "".join(out)
+        return "".join(_pron(word) for word in self._tagger(text))
 
     def place_readings(self, name: str, parses: int = 5) -> list[str]:
         """Readings of a place name: the 1-best one, then, when UniDic reads its first word as a
         common word (国立 → コクリツ, a national institution), the place-name readings of that
         word in the `parses`-best parses (クニタチ). A first word already read as a place keeps
         its one reading, so 小平 never also reads as Obira (another town)."""
-        best = [(w.surface, w.feature.pron if w.feature.pron and w.feature.pron != "*" else w.surface,
-                 getattr(w.feature, "pos3", "")) for w in self._tagger(name)]
+        best = [(w.surface, _pron(w), getattr(w.feature, "pos3", "")) for w in self._tagger(name)]
         out = ["".join(p for _s, p, _pos in best)]
         if not best or best[0][2] == "地名":
             return out
